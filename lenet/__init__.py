@@ -1,0 +1,22 @@
+"""LeNet digit reader: the public API shared by the app, the CLI, the evaluation and the tests.
+
+    from lenet import Classifier, BlankImageError
+    p = Classifier.load().predict(image)   # PIL image, numpy array, file path or sketchpad value
+    p.digit, p.confidence, p.probabilities, p.model_input
+"""
+
+from .inference import CheckpointError, Classifier, Prediction, load_checkpoint, save_checkpoint
+from .model import LeNet
+from .preprocess import BlankImageError, normalize, to_model_input
+
+__all__ = [
+    "BlankImageError",
+    "CheckpointError",
+    "Classifier",
+    "LeNet",
+    "Prediction",
+    "load_checkpoint",
+    "normalize",
+    "save_checkpoint",
+    "to_model_input",
+]

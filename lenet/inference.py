@@ -1,0 +1,164 @@
+"""Classifier: load a checkpoint safely and classify drawings and photos.
+
+Every caller (the app, the CLI, the evaluation, the tests) goes through
+``Classifier``: image -> ``preprocess.to_model_input`` -> ``LeNet`` -> ``Prediction``.
+Checkpoints hold tensors and primitives only; they load with ``weights_only=True``
+and ``strict=True``, and the bundled one is checked against its recorded sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .model import ARCH, LeNet
+from .preprocess import BOX_SIZE, FRAME_SIZE, INPUT_SIZE, MNIST_MEAN, MNIST_STD, normalize, to_model_input
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "lenet.pt"
+CHECKPOINT_FORMAT = "lenet-checkpoint/1"
+# The preprocessing a checkpoint was trained with; a checkpoint that disagrees is refused.
+GEOMETRY = {"input_size": INPUT_SIZE, "frame_size": FRAME_SIZE, "box_size": BOX_SIZE}
+NORMALIZATION = {"mean": MNIST_MEAN, "std": MNIST_STD}
+
+
+class CheckpointError(ValueError):
+    """A weights file that is missing, corrupt, tampered with or not a LeNet checkpoint."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the network made of one image."""
+
+    digit: int
+    confidence: float
+    probabilities: tuple[float, ...]
+    model_input: np.ndarray = field(repr=False)  # (32, 32) in [0, 1], ink = 1: what the network saw
+    maps: dict[str, np.ndarray] | None = field(default=None, repr=False)  # C1, S2, C3, S4 when asked
+
+    def top(self, k: int = 3) -> list[tuple[int, float]]:
+        """The k most probable digits with their probabilities, best first."""
+        order = np.argsort(self.probabilities)[::-1][:k]
+        return [(int(d), float(self.probabilities[d])) for d in order]
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def checksum_path(path: Path) -> Path:
+    """Where a checkpoint's recorded sha256 lives: beside it, as ``<name>.sha256``."""
+    return path.with_name(path.name + ".sha256")
+
+
+def save_checkpoint(model: LeNet, path: Path, meta: dict[str, Any] | None = None) -> str:
+    """Write model weights with their architecture and preprocessing; record and return the sha256."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "arch": ARCH,
+        "geometry": GEOMETRY,
+        "normalization": NORMALIZATION,
+        "meta": meta or {},
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+    }
+    torch.save(payload, path)
+    digest = sha256_of(path)
+    checksum_path(path).write_text(f"{digest}  {path.name}\n")
+    return digest
+
+
+def load_checkpoint(path: Path | str, verify: bool = True) -> tuple[LeNet, dict[str, Any]]:
+    """Load a checkpoint into a LeNet in eval mode; refuse anything doubtful with CheckpointError."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"No weights file at {path}: train one with `python -m lenet.train`.")
+    recorded = checksum_path(path)
+    if verify and recorded.is_file():
+        expected = recorded.read_text().split()[0] if recorded.read_text().split() else ""
+        actual = sha256_of(path)
+        if actual != expected:
+            raise CheckpointError(
+                f"{path} does not match its recorded sha256 ({recorded.name}): the file is corrupt or was "
+                "changed. Restore it from the repository or retrain with `python -m lenet.train`."
+            )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for a damaged or unsafe file
+        raise CheckpointError(
+            f"{path} is not a loadable LeNet checkpoint ({type(e).__name__}): restore it or retrain."
+        ) from e
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} is not a {CHECKPOINT_FORMAT} file.")
+    for key, want in (("arch", ARCH), ("geometry", GEOMETRY), ("normalization", NORMALIZATION)):
+        if payload.get(key) != want:
+            raise CheckpointError(f"{path} was made for another {key} ({payload.get(key)!r}), not {want!r}.")
+    model = LeNet()
+    try:
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except (RuntimeError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{path} does not hold LeNet weights: {e}") from e
+    if not all(torch.isfinite(p).all() for p in model.parameters()):
+        raise CheckpointError(f"{path} holds non-finite weights: retrain it.")
+    return model.eval(), dict(payload.get("meta", {}))
+
+
+class Classifier:
+    """A LeNet with its preprocessing: ``predict`` and ``predict_batch`` on any image."""
+
+    def __init__(self, model: LeNet, meta: dict[str, Any] | None = None) -> None:
+        self.model = model.eval()
+        self.meta = meta or {}
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Classifier:
+        """The bundled weights, or the checkpoint at ``path``."""
+        model, meta = load_checkpoint(DEFAULT_WEIGHTS if path is None else path)
+        return cls(model, meta)
+
+    def predict(self, image: Any, maps: bool = False) -> Prediction:
+        """Classify one image; with ``maps=True`` also return the C1/S2/C3/S4 activations."""
+        x = to_model_input(image)
+        batch = torch.from_numpy(normalize(x))[None, None]
+        with torch.inference_mode():
+            if maps:
+                logits, acts = self.model.forward_with_maps(batch)
+                found = {k: v[0].numpy() for k, v in acts.items()}
+            else:
+                logits, found = self.model(batch), None
+            probs = torch.softmax(logits, dim=1)[0].numpy()
+        return _prediction(probs, x, found)
+
+    def predict_batch(self, images: Sequence[Any]) -> list[Prediction]:
+        """Classify many images in one forward pass; any bad image raises, naming its index."""
+        inputs = []
+        for i, image in enumerate(images):
+            try:
+                inputs.append(to_model_input(image))
+            except ValueError as e:
+                raise type(e)(f"image {i}: {e}") from e
+        return self.predict_inputs(np.stack(inputs)) if inputs else []
+
+    def predict_inputs(self, inputs: np.ndarray) -> list[Prediction]:
+        """Classify already-preprocessed (N, 32, 32) inputs in [0, 1] in one forward pass."""
+        with torch.inference_mode():
+            logits = self.model(torch.from_numpy(normalize(inputs))[:, None])
+            probs = torch.softmax(logits, dim=1).numpy()
+        return [_prediction(p, x, None) for p, x in zip(probs, inputs)]
+
+
+def _prediction(probs: np.ndarray, x: np.ndarray, maps: dict[str, np.ndarray] | None) -> Prediction:
+    digit = int(np.argmax(probs))
+    return Prediction(digit, float(probs[digit]), tuple(float(p) for p in probs), x, maps)

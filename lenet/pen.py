@@ -1,0 +1,157 @@
+"""Real pen-drawn digits (stroke data) and a renderer that draws them as a browser sketchpad does.
+
+The evaluation and the tests use it to turn stroke recordings (the UNIPEN pen
+digits, or the few kept in ``tests/data``) into canvases like the ones users
+draw: any size, brush width and position, in three styles. The stroke file
+format is the one of the project's pen-digit set (``.npz``: ``points``,
+``stroke_offsets``, ``digit_offsets``, ``labels``, ``writers``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+STYLES = ("rgba_transparent", "rgb_white", "rgb_dark")
+CANVAS_RANGE = (280, 800)  # canvas side in px
+BRUSH_RANGE = (6.0, 24.0)  # brush width in px on a 512 px canvas, scaled with the canvas
+HEIGHT_RANGE = (0.25, 0.80)  # digit height as a fraction of the canvas
+SUPERSAMPLE = 3  # drawn this much larger, then area-averaged: anti-aliased like a browser
+
+
+@dataclass
+class PenDigits:
+    """Stroke recordings of digits: ``strokes(i)``, ``labels``, ``writers``, ``slashed_zero``."""
+
+    points: np.ndarray
+    stroke_offsets: np.ndarray
+    digit_offsets: np.ndarray
+    labels: np.ndarray
+    writers: np.ndarray
+    quantum: np.ndarray
+    slashed_zero: np.ndarray
+
+    @classmethod
+    def load(cls, path: str | Path) -> PenDigits:
+        """Read a pen-digit ``.npz`` file."""
+        z = np.load(path, allow_pickle=False)
+        n = len(z["labels"])
+        return cls(
+            points=z["points"],
+            stroke_offsets=z["stroke_offsets"],
+            digit_offsets=z["digit_offsets"],
+            labels=z["labels"],
+            writers=z["writers"] if "writers" in z else np.zeros(n, dtype=np.int64),
+            quantum=z["quantum"] if "quantum" in z else np.zeros(n, dtype=np.float32),
+            slashed_zero=z["slashed_zero"] if "slashed_zero" in z else np.zeros(n, dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def strokes(self, i: int) -> list[np.ndarray]:
+        """Digit i as a list of (k, 2) polylines, x right and y down."""
+        s0, s1 = self.digit_offsets[i], self.digit_offsets[i + 1]
+        return [self.points[self.stroke_offsets[s] : self.stroke_offsets[s + 1]] for s in range(s0, s1)]
+
+    def subset(self, index: np.ndarray) -> PenDigits:
+        """A new set holding the digits at ``index``, in that order."""
+        strokes = [self.strokes(int(i)) for i in index]
+        counts = np.array([len(s) for s in strokes], dtype=np.int64)
+        flat = [p for s in strokes for p in s]
+        lengths = np.array([len(p) for p in flat], dtype=np.int64)
+        return PenDigits(
+            points=np.concatenate(flat).astype(np.float32),
+            stroke_offsets=np.concatenate([[0], np.cumsum(lengths)]),
+            digit_offsets=np.concatenate([[0], np.cumsum(counts)]),
+            labels=self.labels[index],
+            writers=self.writers[index],
+            quantum=self.quantum[index],
+            slashed_zero=self.slashed_zero[index],
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Write the set as a compressed ``.npz`` in the same format."""
+        np.savez_compressed(path, **{k: getattr(self, k) for k in self.__dataclass_fields__})
+
+
+def smooth(points: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian-smooth a polyline along its length: takes out a coarse tablet's staircase."""
+    p = np.asarray(points, dtype=np.float64)
+    if sigma <= 0 or len(p) < 3:
+        return p
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(p, axis=0).T))])
+    if arc[-1] <= 0:
+        return p
+    step = sigma / 3.0
+    t = np.linspace(0.0, arc[-1], max(int(np.ceil(arc[-1] / step)) + 1, 3))
+    q = np.stack([np.interp(t, arc, p[:, 0]), np.interp(t, arc, p[:, 1])], axis=1)
+    k = 9  # kernel half-width in steps: three sigmas
+    g = np.exp(-0.5 * (np.arange(-k, k + 1) * step / sigma) ** 2)
+    qp = np.pad(q, ((k, k), (0, 0)), mode="edge")
+    out = np.stack([np.convolve(qp[:, j], g / g.sum(), "valid") for j in range(2)], axis=1)
+    out[0], out[-1] = q[0], q[-1]
+    return out
+
+
+def render(
+    strokes: list[np.ndarray],
+    canvas: int = 512,
+    brush: float | None = None,
+    style: str = "rgb_white",
+    rng: np.random.Generator | None = None,
+    height: float | None = None,
+) -> Image.Image:
+    """Draw strokes onto a canvas as a browser sketchpad does: round caps, anti-aliased.
+
+    ``brush`` is the line width in px (random in BRUSH_RANGE scaled to the canvas
+    when None), ``height`` the digit's height as a fraction of the canvas (random
+    in HEIGHT_RANGE when None). The digit lands at a random position, all ink inside.
+    """
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    scale_ref = canvas / 512.0
+    bw = float(brush) if brush is not None else float(rng.uniform(*BRUSH_RANGE)) * scale_ref
+    bw = max(bw, 1.0)
+    hf = float(height) if height is not None else float(rng.uniform(*HEIGHT_RANGE))
+    strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    allp = np.concatenate(strokes)
+    lo = allp.min(0)
+    ext = np.maximum(allp.max(0) - lo, 1e-6)
+    room = canvas - bw - 2.0
+    scale = min(hf * canvas / ext[1], room / ext[0], room / ext[1])
+    size = ext * scale
+    first = bw / 2 + 1.0
+    last = canvas - bw / 2 - 1.0 - size
+    offset = np.array([rng.uniform(first, max(first, last[0])), rng.uniform(first, max(first, last[1]))])
+
+    ss = SUPERSAMPLE
+    img = Image.new("L", (canvas * ss, canvas * ss), 0)
+    draw = ImageDraw.Draw(img)
+    r = bw * ss / 2.0
+    for s in strokes:
+        pts = [tuple(q) for q in ((s - lo) * scale + offset) * ss]
+        if len(pts) > 1:
+            draw.line(pts, fill=255, width=max(1, round(bw * ss)))
+        for x, y in pts:  # round caps and joins, like canvas lineCap = lineJoin = "round"
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    ink = np.asarray(img.reduce(ss))
+    if style == "rgba_transparent":
+        out = np.zeros((canvas, canvas, 4), dtype=np.uint8)
+        out[..., 3] = ink
+        return Image.fromarray(out, "RGBA")
+    value = 255 - ink if style == "rgb_white" else ink
+    return Image.fromarray(np.repeat(value[..., None], 3, axis=2), "RGB")
+
+
+def render_digit(ds: PenDigits, i: int, seed: int = 0, style: str | None = None, **kw) -> Image.Image:
+    """Render digit i of a set with its own seeded randomness: canvas, brush, position, style."""
+    rng = np.random.default_rng([seed, i])
+    canvas = kw.pop("canvas", None) or int(rng.integers(CANVAS_RANGE[0], CANVAS_RANGE[1] + 1))
+    style = style or STYLES[int(rng.integers(len(STYLES)))]
+    strokes = [smooth(s, float(ds.quantum[i])) for s in ds.strokes(i)]
+    return render(strokes, canvas=canvas, style=style, rng=rng, **kw)

@@ -1,0 +1,380 @@
+"""Any drawing or photo -> the network's 32x32 input, normalised the way MNIST was made.
+
+This module is the one home of the input geometry and the MNIST mean/std.
+The pipeline, in order:
+
+1. read the input (PIL image, numpy array, Gradio sketchpad dict or file path)
+   into one uint8 channel, refusing anything unusable with a ``ValueError``;
+2. shrink it early by an integer factor (area averaging, so thin strokes fade
+   but never vanish) so a large canvas costs no more than a small one;
+3. find the ink, whatever the style: alpha on a transparent layer, dark ink on
+   light paper (with uneven light removed), or light ink on dark;
+4. crop to the ink's bounding box and bring the stroke width to what MNIST
+   strokes have (thin strokes are dilated, thick ones eroded);
+5. scale the longer side to 20 px (anti-aliased), centre by centre of mass in
+   28x28 and pad to 32x32, as LeCun et al. built MNIST.
+
+``to_model_input`` returns that 32x32 image in [0, 1] with ink = 1; ``normalize``
+applies the MNIST mean/std that the network was trained with.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+INPUT_SIZE = 32  # what the network takes
+FRAME_SIZE = 28  # MNIST's field, padded by 2 on each side to INPUT_SIZE
+BOX_SIZE = 20  # MNIST's size-normalised box: the longer side of the ink
+# The training images' statistics (MNIST, ink = 1), applied after preprocessing.
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
+# Stroke width in px inside the 20 px box; MNIST's digits lie in this band, so
+# wider or thinner strokes are brought to its edge (see ``_stroke_width``).
+STROKE_MIN = 1.7
+STROKE_MAX = 3.8
+# Input limits: refuse what cannot hold a digit, and what would exhaust memory.
+MIN_SIDE = 8
+MAX_PIXELS = 40_000_000
+WORK_SIDE = 192  # larger inputs are shrunk by an integer factor to about this
+BLANK_CONTRAST = 0.12
+PHOTO_FLOOR = 0.25  # in a photo, ink fainter than this fraction of the darkest is noise  # ink must stand out from the background by this much
+MIN_INK_PIXELS = 3  # fewer ink pixels than this (after shrinking) is a blank
+
+
+class BlankImageError(ValueError):
+    """The image has no ink: nothing to classify."""
+
+
+def to_model_input(image: Any) -> np.ndarray:
+    """Turn a drawing or photo into the (32, 32) float32 input in [0, 1], ink = 1."""
+    ink = _ink_map(image)
+    ink = _crop_to_ink(ink)
+    ink = _normalise_stroke(ink)
+    return _place_in_frame(_scale_to_box(ink))
+
+
+def normalize(model_input: np.ndarray) -> np.ndarray:
+    """Apply the MNIST mean/std to a [0, 1] input (any shape)."""
+    return (np.asarray(model_input, dtype=np.float32) - MNIST_MEAN) / MNIST_STD
+
+
+# -- 1. reading ------------------------------------------------------------------
+
+
+def _read(image: Any) -> np.ndarray:
+    """Any supported input -> an (H, W, C) array with C in 1..4 (uint8 or float)."""
+    if image is None:
+        raise ValueError("No image was given: draw a digit or upload a photo of one.")
+    if isinstance(image, dict):
+        return _read_sketchpad(image)
+    if isinstance(image, (str, os.PathLike)):
+        return _read(_open_file(image))
+    if isinstance(image, (bytes, bytearray)):
+        raise ValueError("Got raw bytes: pass a file path, a PIL image or a numpy array.")
+    if isinstance(image, Image.Image):
+        return _read_pil(image)
+    if isinstance(image, np.ndarray):
+        return _check_array(image)
+    raise ValueError(
+        f"Cannot read an image from a {type(image).__name__}: "
+        "pass a PIL image, a numpy array, a file path or a sketchpad value."
+    )
+
+
+def _open_file(path: str | os.PathLike) -> Image.Image:
+    """Open an image file, checking its size before decoding the pixels."""
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"No such image file: {str(path)[:200]!r}.")
+    if p.stat().st_size == 0:
+        raise ValueError(f"The file {p.name} is empty: upload a PNG or JPEG of a digit.")
+    try:
+        img = Image.open(p)
+        _check_size(*img.size)  # from the header, before the pixels are decoded
+        img.load()
+    except ValueError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
+        raise ValueError(
+            f"Cannot read {p.name} as an image ({type(e).__name__}): upload a PNG or JPEG of a digit."
+        ) from e
+    return img
+
+
+def _check_size(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise ValueError(
+            f"The image is {width}x{height} px, too large to read safely: "
+            f"shrink it to at most {MAX_PIXELS // 1_000_000} megapixels (a digit needs far less)."
+        )
+    if min(width, height) < MIN_SIDE:
+        raise ValueError(
+            f"The image is {width}x{height} px, too small to hold a digit: "
+            f"use at least {MIN_SIDE}x{MIN_SIDE} px."
+        )
+
+
+def _read_sketchpad(value: dict) -> np.ndarray:
+    """Gradio's sketchpad/ImageEditor value: the composite, else the layers."""
+    composite = value.get("composite")
+    if composite is not None:
+        return _read(composite)
+    layers = [layer for layer in value.get("layers") or [] if layer is not None]
+    if not layers:
+        raise BlankImageError("The canvas is blank: draw a digit.")
+    # Ink is wherever any layer has it; the max of their alphas keeps every stroke.
+    arrays = [_read(layer) for layer in layers]
+    if any(a.shape != arrays[0].shape or a.shape[2] != 4 for a in arrays):
+        return arrays[0]
+    stacked = np.stack(arrays)
+    out = stacked[0].copy()
+    out[..., 3] = stacked[..., 3].max(axis=0)
+    return out
+
+
+def _read_pil(img: Image.Image) -> np.ndarray:
+    _check_size(*img.size)
+    mode = img.mode
+    if mode in ("L", "RGB", "RGBA", "LA"):
+        arr = np.asarray(img)
+    elif mode == "1":
+        arr = np.asarray(img, dtype=np.uint8) * np.uint8(255)
+    elif mode.startswith("I;16"):
+        arr = np.asarray(img).astype(np.float32) / 65535.0
+    elif mode in ("I", "F"):
+        arr = np.asarray(img).astype(np.float32)
+        top = float(np.nanmax(arr)) if arr.size else 0.0
+        arr = arr / (65535.0 if top > 255 else 255.0) if mode == "I" or top > 1 else arr
+    elif mode in ("P", "PA") and "transparency" in img.info or mode == "PA":
+        arr = np.asarray(img.convert("RGBA"))
+    else:  # P without transparency, CMYK, YCbCr, LAB, HSV, ...
+        arr = np.asarray(img.convert("RGB"))
+    return _check_array(arr)
+
+
+def _check_array(arr: np.ndarray) -> np.ndarray:
+    """Validate an image array and return it as (H, W, C)."""
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8) * np.uint8(255)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        pass
+    elif arr.ndim == 2:
+        arr = arr[:, :, None]
+    elif not (arr.ndim == 3 and 1 <= arr.shape[2] <= 4):
+        raise ValueError(
+            f"Cannot read an array of shape {arr.shape} as an image: "
+            "use (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA."
+        )
+    if arr.dtype.kind not in "uif":
+        raise ValueError(f"Cannot read an array of dtype {arr.dtype} as an image: use uint8 or float.")
+    _check_size(arr.shape[1], arr.shape[0])
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            raise ValueError("The image contains NaN or infinite values: pass finite pixel values.")
+    if arr.dtype != np.uint8:
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo < 0:
+            raise ValueError("The image has negative pixel values: use 0-255 or 0-1.")
+        if hi > 65535:
+            raise ValueError(f"The image has pixel values up to {hi:g}: use 0-255 or 0-1.")
+        if arr.dtype.kind == "f" and hi <= 1.0:
+            arr = arr.astype(np.float32)
+        else:
+            arr = arr.astype(np.float32) / (255.0 if hi <= 255 else 65535.0)
+    return arr
+
+
+# -- 2./3. shrinking and finding the ink ----------------------------------------------
+
+
+def _ink_map(image: Any) -> np.ndarray:
+    """Ink intensity (h, w) float32 in [0, 1], ink = 1, at a working resolution."""
+    arr = _read(image)
+    h, w, c = arr.shape
+    factor = max(1, min(h, w) // WORK_SIDE)
+    sample = arr[:: max(1, h // 64), :: max(1, w // 64)]
+    has_alpha = c in (2, 4)
+    # A transparent layer: alpha is the ink, whatever the colour of the strokes.
+    if has_alpha and _to_unit(sample[..., -1]).mean() < 0.95:
+        return _check_ink(_shrink(arr[..., -1], factor), background=0.0)
+    gray = _gray(arr, sample)
+    if has_alpha:  # an opaque image that happens to carry alpha: composite over white
+        alpha = _to_unit(arr[..., -1])
+        gray = gray * alpha + (1.0 - alpha) if alpha.min() < 1.0 else gray
+    g = _shrink(gray, factor)
+    background = float(np.median(g))
+    # A canvas has a flat background; a photo has paper with uneven light.
+    flat = np.mean(np.abs(g - background) < 0.02) > 0.5
+    if background >= 0.5:
+        if flat:
+            return _check_ink(background - g, background=0.0, scale=background)
+        paper = _paper(g)
+        return _check_ink(paper - g, background=0.0, scale=paper, floor=PHOTO_FLOOR)
+    if flat:
+        return _check_ink(g, background=background)
+    return _check_ink(g, background=_paper(1.0 - g, dark=True), floor=PHOTO_FLOOR)
+
+
+def _to_unit(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
+
+
+def _gray(arr: np.ndarray, sample: np.ndarray) -> np.ndarray:
+    """One grey channel; a single channel when the image has no colour (fast path)."""
+    if arr.shape[2] < 3:
+        return arr[..., 0]
+    rgb = sample[..., :3].astype(np.int16)
+    if np.abs(rgb - rgb[..., :1]).max() <= 8:
+        return arr[..., 1]
+    if arr.dtype == np.uint8:
+        return np.asarray(Image.fromarray(np.ascontiguousarray(arr[..., :3])).convert("L"))
+    return arr[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def _shrink(channel: np.ndarray, factor: int) -> np.ndarray:
+    """Area-average by an integer factor (fast in PIL); returns float32 in [0, 1]."""
+    if channel.dtype == np.uint8:
+        img = Image.fromarray(np.ascontiguousarray(channel))
+        if factor > 1:
+            img = img.reduce(factor)
+        return np.asarray(img, dtype=np.float32) * np.float32(1 / 255)
+    channel = channel.astype(np.float32)
+    if factor > 1:
+        img = Image.fromarray(np.ascontiguousarray(channel), mode="F").reduce(factor)
+        channel = np.asarray(img, dtype=np.float32)
+    return channel
+
+
+def _paper(g: np.ndarray, dark: bool = False) -> np.ndarray:
+    """The local paper brightness of a photo: a coarse bright envelope, smoothed."""
+    h, w = g.shape
+    cell = max(4, min(h, w) // 8)
+    gh, gw = -(-h // cell), -(-w // cell)
+    padded = np.pad(g, ((0, gh * cell - h), (0, gw * cell - w)), mode="edge")
+    blocks = padded.reshape(gh, cell, gw, cell).transpose(0, 2, 1, 3).reshape(gh, gw, -1)
+    level = np.percentile(blocks, 90, axis=2).astype(np.float32)
+    # Ink-heavy cells read too dark; the brightest neighbour is a better estimate.
+    padded_level = np.pad(level, 1, mode="edge")
+    level = np.max([padded_level[i : i + gh, j : j + gw] for i in range(3) for j in range(3)], axis=0)
+    img = Image.fromarray(level, mode="F").resize((w, h), Image.Resampling.BILINEAR)
+    paper = np.asarray(img, dtype=np.float32)
+    return 1.0 - paper if dark else paper
+
+
+def _check_ink(
+    ink: np.ndarray, background: float | np.ndarray, scale: float | np.ndarray = 1.0, floor: float = 0.0
+) -> np.ndarray:
+    """Subtract the background, stretch the contrast to [0, 1], refuse a blank."""
+    ink = ink - background
+    if not isinstance(scale, float) or scale != 1.0:
+        ink = ink / np.maximum(scale, 0.05)
+    peak = float(ink.max())
+    if peak < BLANK_CONTRAST:
+        raise BlankImageError("The canvas is blank: draw a digit.")
+    # The strongest strokes become 1; in a photo, faint noise below the floor is not ink.
+    floor = peak * floor
+    ink = np.clip((ink - floor) / (peak - floor), 0.0, 1.0, dtype=np.float32)
+    if np.count_nonzero(ink > 0.5) < MIN_INK_PIXELS:
+        raise BlankImageError("The canvas is blank: draw a digit.")
+    return ink
+
+
+# -- 4. cropping and stroke width -------------------------------------------------------
+
+
+def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    """Crop to the bounding box of the ink."""
+    rows = np.flatnonzero(ink.max(axis=1) > 0.1)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.1)
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Mean stroke width in px of an ink map: twice the area over the perimeter."""
+    mask = ink > 0.5
+    area = np.count_nonzero(mask)
+    if area == 0:
+        return 0.0
+    m = np.pad(mask, 1)
+    # Counting edge crossings overestimates a curve's length by 4/pi on average.
+    edges = np.count_nonzero(m[1:] != m[:-1]) + np.count_nonzero(m[:, 1:] != m[:, :-1])
+    return float(2.0 * area / (edges * np.pi / 4))
+
+
+def _normalise_stroke(ink: np.ndarray) -> np.ndarray:
+    """Dilate thin strokes and erode thick ones so that, in the 20 px box, they are MNIST-wide."""
+    width = stroke_width(ink)
+    longer = max(ink.shape)
+    final = width * BOX_SIZE / longer
+    if STROKE_MIN <= final <= STROKE_MAX or width == 0:
+        return ink
+    target = STROKE_MIN if final < STROKE_MIN else STROKE_MAX
+    # Growing the strokes by 2r also grows the box by 2r: solve (w + 2r) / (L + 2r) = t / 20.
+    ratio = target / BOX_SIZE
+    radius = (ratio * longer - width) / (2 * (1 - ratio))
+    if radius > 0:
+        return _crop_to_ink(_morph(np.pad(ink, int(np.ceil(radius)) + 1), radius, np.maximum))
+    # Thick strokes: erode, but never so far that the thinnest parts disappear.
+    radius = min(-radius, 0.35 * width)
+    eroded = _morph(ink, radius, np.minimum)
+    return _crop_to_ink(eroded) if eroded.max() > 0.5 else ink
+
+
+def _morph(ink: np.ndarray, radius: float, op) -> np.ndarray:
+    """Grey dilation (op=np.maximum) or erosion (np.minimum) by a disc of fractional radius."""
+    whole = int(radius)
+    out = ink
+    for step in range(whole + 1):
+        prev = out
+        out = _morph_step(out, op, square=step % 2 == 1)
+        if step == whole:  # the fractional part blends the last step in
+            frac = radius - whole
+            out = prev + frac * (out - prev)
+    return out
+
+
+def _morph_step(a: np.ndarray, op, square: bool) -> np.ndarray:
+    """One step of a 3x3 cross (or square) max/min filter; alternating them approximates a disc."""
+    pad_value = 0.0 if op is np.maximum else 0.0
+    p = np.pad(a, 1, constant_values=pad_value)
+    out = op(op(p[1:-1, 1:-1], p[:-2, 1:-1]), op(p[2:, 1:-1], op(p[1:-1, :-2], p[1:-1, 2:])))
+    if square:
+        out = op(op(out, p[:-2, :-2]), op(op(p[:-2, 2:], p[2:, :-2]), p[2:, 2:]))
+    return out
+
+
+# -- 5. the MNIST geometry ----------------------------------------------------------------
+
+
+def _scale_to_box(ink: np.ndarray) -> np.ndarray:
+    """Scale so the longer side is 20 px, keeping the aspect ratio (area-averaged)."""
+    h, w = ink.shape
+    s = BOX_SIZE / max(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    img = Image.fromarray(np.ascontiguousarray(ink, dtype=np.float32), mode="F")
+    out = np.asarray(img.resize(size, Image.Resampling.BOX if s < 1 else Image.Resampling.BILINEAR))
+    out = np.clip(out, 0.0, 1.0)
+    peak = out.max()
+    # Area averaging dims a thin stroke; bring its strongest pixels back to full ink.
+    return out / peak if 0 < peak < 0.8 else out
+
+
+def _place_in_frame(box: np.ndarray) -> np.ndarray:
+    """Put the box in the 32x32 input with its centre of mass at the centre of the 28x28 field."""
+    h, w = box.shape
+    total = box.sum()
+    ys, xs = np.arange(h), np.arange(w)
+    cy = float(box.sum(axis=1) @ ys / total)
+    cx = float(box.sum(axis=0) @ xs / total)
+    margin = (INPUT_SIZE - FRAME_SIZE) // 2
+    centre = margin + FRAME_SIZE / 2  # where MNIST's centres of mass sit: (14, 14) in the field
+    top = int(np.clip(round(centre - cy), margin, margin + FRAME_SIZE - h))
+    left = int(np.clip(round(centre - cx), margin, margin + FRAME_SIZE - w))
+    out = np.zeros((INPUT_SIZE, INPUT_SIZE), dtype=np.float32)
+    out[top : top + h, left : left + w] = box
+    return out
