@@ -1,8 +1,8 @@
 """LeNet digit reader: the public API shared by the app, the CLI, the evaluation and the tests.
 
-    from lenet import Classifier, BlankImageError
-    p = Classifier.load().predict(image)   # PIL image, numpy array, file path or sketchpad value
-    p.digit, p.confidence, p.probabilities, p.model_input
+from lenet import Classifier, BlankImageError
+p = Classifier.load().predict(image)   # PIL image, numpy array, file path or sketchpad value
+p.digit, p.confidence, p.probabilities, p.model_input
 """
 
 from .inference import CheckpointError, Classifier, Prediction, load_checkpoint, save_checkpoint

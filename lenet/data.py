@@ -109,7 +109,7 @@ def _download(data_dir: Path, stem: str, md5: str) -> Path:
         return target
     raise DataError(
         f"Could not download MNIST ({stem}): " + "; ".join(errors) + ". If you are offline, copy the four MNIST "
-        f"files (.gz or raw) into a folder and pass it with --data-dir."
+        "files (.gz or raw) into a folder and pass it with --data-dir."
     )
 
 

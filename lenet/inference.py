@@ -156,7 +156,7 @@ class Classifier:
         with torch.inference_mode():
             logits = self.model(torch.from_numpy(normalize(inputs))[:, None])
             probs = torch.softmax(logits, dim=1).numpy()
-        return [_prediction(p, x, None) for p, x in zip(probs, inputs)]
+        return [_prediction(p, x, None) for p, x in zip(probs, inputs, strict=True)]
 
 
 def _prediction(probs: np.ndarray, x: np.ndarray, maps: dict[str, np.ndarray] | None) -> Prediction:

@@ -148,10 +148,12 @@ def render(
     return Image.fromarray(np.repeat(value[..., None], 3, axis=2), "RGB")
 
 
-def render_digit(ds: PenDigits, i: int, seed: int = 0, style: str | None = None, **kw) -> Image.Image:
-    """Render digit i of a set with its own seeded randomness: canvas, brush, position, style."""
+def render_digit(ds: PenDigits, i: int, seed: int = 0, style: str | None = None) -> tuple[Image.Image, dict]:
+    """Render digit i with its own seeded canvas size, brush, position and style; also return those."""
     rng = np.random.default_rng([seed, i])
-    canvas = kw.pop("canvas", None) or int(rng.integers(CANVAS_RANGE[0], CANVAS_RANGE[1] + 1))
+    canvas = int(rng.integers(CANVAS_RANGE[0], CANVAS_RANGE[1] + 1))
     style = style or STYLES[int(rng.integers(len(STYLES)))]
+    brush512 = float(rng.uniform(*BRUSH_RANGE))
     strokes = [smooth(s, float(ds.quantum[i])) for s in ds.strokes(i)]
-    return render(strokes, canvas=canvas, style=style, rng=rng, **kw)
+    image = render(strokes, canvas=canvas, brush=brush512 * canvas / 512, style=style, rng=rng)
+    return image, {"canvas": canvas, "style": style, "brush512": brush512}

@@ -41,8 +41,8 @@ STROKE_MAX = 3.8
 MIN_SIDE = 8
 MAX_PIXELS = 40_000_000
 WORK_SIDE = 192  # larger inputs are shrunk by an integer factor to about this
-BLANK_CONTRAST = 0.12
-PHOTO_FLOOR = 0.25  # in a photo, ink fainter than this fraction of the darkest is noise  # ink must stand out from the background by this much
+BLANK_CONTRAST = 0.12  # ink must stand out from the background by this much
+PHOTO_FLOOR = 0.25  # in a photo, ink fainter than this fraction of the darkest is noise
 MIN_INK_PIXELS = 3  # fewer ink pixels than this (after shrinking) is a blank
 
 
@@ -114,8 +114,7 @@ def _check_size(width: int, height: int) -> None:
         )
     if min(width, height) < MIN_SIDE:
         raise ValueError(
-            f"The image is {width}x{height} px, too small to hold a digit: "
-            f"use at least {MIN_SIDE}x{MIN_SIDE} px."
+            f"The image is {width}x{height} px, too small to hold a digit: use at least {MIN_SIDE}x{MIN_SIDE} px."
         )
 
 
@@ -167,8 +166,7 @@ def _check_array(arr: np.ndarray) -> np.ndarray:
         arr = arr[:, :, None]
     elif not (arr.ndim == 3 and 1 <= arr.shape[2] <= 4):
         raise ValueError(
-            f"Cannot read an array of shape {arr.shape} as an image: "
-            "use (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA."
+            f"Cannot read an array of shape {arr.shape} as an image: use (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA."
         )
     if arr.dtype.kind not in "uif":
         raise ValueError(f"Cannot read an array of dtype {arr.dtype} as an image: use uint8 or float.")

@@ -1,0 +1,182 @@
+"""python -m lenet.evaluate: accuracy on MNIST test and, optionally, on real pen-drawn digits.
+
+Everything is classified through ``Classifier``, as the app does. Pen digits
+are rendered as sketchpad canvases (three styles, 280-800 px, brushes of
+6-24 px at 512 px, random size and position) and broken down per style, digit,
+brush band and slashed zeros; ``--sheet`` writes the worst mistakes, each
+canvas beside the 32x32 input the network saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .data import DEFAULT_DATA_DIR, load_mnist
+from .inference import DEFAULT_WEIGHTS, Classifier
+from .pen import STYLES, PenDigits, render_digit
+from .preprocess import to_model_input
+
+BRUSH_BANDS = ((6, 12), (12, 18), (18, 24))  # brush width in px on a 512 px canvas
+CHUNK = 1000
+
+
+def evaluate_mnist(clf: Classifier, data_dir: Path | None = None, limit: int | None = None) -> dict:
+    """MNIST test accuracy, overall and per class, through ``predict_batch``."""
+    data = load_mnist(data_dir)
+    images, labels = data["test-images"][:limit], data["test-labels"][:limit].astype(np.int64)
+    preds = np.array([p.digit for i in range(0, len(images), CHUNK) for p in clf.predict_batch(images[i : i + CHUNK])])
+    return {"n": len(labels), "accuracy": float((preds == labels).mean()), "per_digit": _per_digit(preds, labels)}
+
+
+def _per_digit(preds: np.ndarray, labels: np.ndarray) -> dict[int, float]:
+    return {d: float((preds[labels == d] == d).mean()) for d in range(10) if (labels == d).any()}
+
+
+_DS: PenDigits | None = None
+
+
+def _render_one(args: tuple[int, int, str]) -> tuple[np.ndarray, dict]:
+    i, seed, style = args
+    image, params = render_digit(_DS, i, seed=seed, style=style)
+    return to_model_input(image), params
+
+
+def render_pen_inputs(ds: PenDigits, seed: int = 0, workers: int = 2) -> tuple[np.ndarray, list[dict]]:
+    """Render every pen digit as a canvas (styles in turn) and preprocess it; returns inputs and params."""
+    global _DS
+    _DS = ds
+    jobs = [(i, seed, STYLES[i % len(STYLES)]) for i in range(len(ds))]
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_render_one, jobs, chunksize=64)
+    else:
+        results = [_render_one(j) for j in jobs]
+    return np.stack([r[0] for r in results]), [r[1] for r in results]
+
+
+def evaluate_pen(clf: Classifier, ds: PenDigits, seed: int = 0, workers: int = 2) -> dict:
+    """Accuracy on rendered pen digits, broken down per style, digit, brush band and slashed zeros."""
+    inputs, params = render_pen_inputs(ds, seed, workers)
+    preds = clf.predict_inputs(inputs)
+    digits = np.array([p.digit for p in preds])
+    conf = np.array([p.confidence for p in preds])
+    labels = ds.labels.astype(np.int64)
+    right = digits == labels
+    styles = np.array([p["style"] for p in params])
+    brush = np.array([p["brush512"] for p in params])
+    result = {
+        "n": len(labels),
+        "accuracy": float(right.mean()),
+        "per_style": {s: float(right[styles == s].mean()) for s in STYLES},
+        "per_digit": _per_digit(digits, labels),
+        "per_brush": {f"{lo}-{hi}px": float(right[(brush >= lo) & (brush < hi)].mean()) for lo, hi in BRUSH_BANDS},
+        "without_slashed_zero": float(right[~ds.slashed_zero].mean()),
+        "slashed_zero": float(right[ds.slashed_zero].mean()) if ds.slashed_zero.any() else None,
+        "n_slashed_zero": int(ds.slashed_zero.sum()),
+    }
+    wrong = np.flatnonzero(~right)
+    result["worst"] = [
+        {"index": int(i), "label": int(labels[i]), "predicted": int(digits[i]), "confidence": float(conf[i])}
+        for i in wrong[np.argsort(-conf[wrong])]
+    ]
+    result["_inputs"] = inputs
+    return result
+
+
+def contact_sheet(ds: PenDigits, result: dict, out: Path, seed: int = 0, count: int = 48, tile: int = 112) -> None:
+    """Write the worst mistakes as a PNG: each canvas beside the 32x32 input the network saw."""
+    worst = result["worst"][:count]
+    cols = 4
+    rows = max(1, -(-len(worst) // cols))
+    cell_w, cell_h = 2 * tile + 12, tile + 18
+    sheet = Image.new("RGB", (cols * cell_w, rows * cell_h), "white")
+    draw = ImageDraw.Draw(sheet)
+    for k, w in enumerate(worst):
+        image, params = render_digit(ds, w["index"], seed=seed, style=STYLES[w["index"] % len(STYLES)])
+        x, y = (k % cols) * cell_w, (k // cols) * cell_h
+        sheet.paste(_display(image, tile), (x + 2, y + 16))
+        seen = (result["_inputs"][w["index"]] * 255).astype(np.uint8)
+        sheet.paste(
+            Image.fromarray(seen).resize((tile, tile), Image.Resampling.NEAREST).convert("RGB"), (x + tile + 6, y + 16)
+        )
+        caption = f"#{w['index']} {w['label']}->{w['predicted']} {w['confidence']:.0%} {params['style'][:8]}"
+        draw.text((x + 2, y + 2), caption, fill=(200, 0, 0))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out)
+
+
+def _display(image: Image.Image, tile: int) -> Image.Image:
+    if image.mode == "RGBA":  # transparent layer: show it on light grey
+        bg = Image.new("RGB", image.size, (215, 215, 215))
+        bg.paste(image, (0, 0), image)
+        image = bg
+    return image.convert("RGB").resize((tile, tile), Image.Resampling.LANCZOS)
+
+
+def format_report(mnist: dict | None, pen: dict | None) -> str:
+    """A human-readable report of the figures."""
+    lines = []
+    if mnist:
+        lines.append(f"MNIST test: {mnist['accuracy']:.2%} of {mnist['n']}")
+        lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in mnist["per_digit"].items()))
+    if pen:
+        lines.append(f"pen digits: {pen['accuracy']:.2%} of {pen['n']}")
+        lines.append("  per style: " + "  ".join(f"{s}:{a:.2%}" for s, a in pen["per_style"].items()))
+        lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in pen["per_digit"].items()))
+        lines.append("  per brush (px at 512): " + "  ".join(f"{b}:{a:.2%}" for b, a in pen["per_brush"].items()))
+        sz = pen["slashed_zero"]
+        lines.append(
+            f"  without slashed zeros: {pen['without_slashed_zero']:.2%}; slashed zeros ({pen['n_slashed_zero']}): "
+            + (f"{sz:.2%}" if sz is not None else "none")
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """The evaluation CLI."""
+    p = argparse.ArgumentParser(prog="python -m lenet.evaluate", description=__doc__.splitlines()[0])
+    p.add_argument("--weights", type=Path, default=None, help=f"checkpoint to evaluate (default: {DEFAULT_WEIGHTS})")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"folder with the MNIST files, downloaded there if missing (default: {DEFAULT_DATA_DIR})",
+    )
+    p.add_argument("--pen-digits", type=Path, default=None, help="pen-digit .npz to evaluate too (default: none)")
+    p.add_argument("--no-mnist", action="store_true", help="skip MNIST (default: off)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N MNIST test digits (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the pen-digit rendering (default: 0)")
+    p.add_argument("--workers", type=int, default=2, help="processes rendering pen digits (default: 2)")
+    p.add_argument(
+        "--sheet", type=Path, default=None, help="write a PNG of the worst pen mistakes here (default: none)"
+    )
+    p.add_argument("--json", action="store_true", help="print the figures as JSON (default: off)")
+    args = p.parse_args(argv)
+    clf = Classifier.load(args.weights)
+    mnist = None if args.no_mnist else evaluate_mnist(clf, args.data_dir, args.limit)
+    pen = None
+    if args.pen_digits:
+        ds = PenDigits.load(args.pen_digits)
+        pen = evaluate_pen(clf, ds, args.seed, args.workers)
+        if args.sheet:
+            contact_sheet(ds, pen, args.sheet, args.seed)
+    if pen:
+        pen.pop("_inputs")
+        pen["worst"] = pen["worst"][:20]
+    if args.json:
+        print(json.dumps({"mnist": mnist, "pen_digits": pen}, indent=1))
+    else:
+        print(format_report(mnist, pen))
+        if args.sheet and pen:
+            print(f"wrote {args.sheet}")
+    return {"mnist": mnist, "pen_digits": pen}
+
+
+if __name__ == "__main__":
+    main()

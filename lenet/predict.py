@@ -1,0 +1,46 @@
+"""python -m lenet.predict IMAGE...: print each image's digit and confidence."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .inference import DEFAULT_WEIGHTS, Classifier
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The prediction CLI; returns the exit code (1 if any image could not be read)."""
+    p = argparse.ArgumentParser(prog="python -m lenet.predict", description=__doc__.splitlines()[0])
+    p.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, ...)")
+    p.add_argument("--weights", type=Path, default=None, help=f"checkpoint (default: {DEFAULT_WEIGHTS})")
+    p.add_argument("--json", action="store_true", help="print one JSON object per image (default: off)")
+    p.add_argument("--top", type=int, default=3, help="how many digits to list with --json (default: 3)")
+    args = p.parse_args(argv)
+    clf = Classifier.load(args.weights)
+    failed = 0
+    for path in args.images:
+        try:
+            pred = clf.predict(path)
+        except ValueError as e:
+            failed += 1
+            if args.json:
+                print(json.dumps({"file": str(path), "error": str(e)}))
+            else:
+                print(f"{path}: error: {e}", file=sys.stderr)
+            continue
+        if args.json:
+            top = [{"digit": d, "probability": round(p, 6)} for d, p in pred.top(args.top)]
+            print(
+                json.dumps(
+                    {"file": str(path), "digit": pred.digit, "confidence": round(pred.confidence, 6), "top": top}
+                )
+            )
+        else:
+            print(f"{path}: {pred.digit} ({pred.confidence:.1%})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

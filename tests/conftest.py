@@ -1,0 +1,56 @@
+"""Shared fixtures: the bundled classifier, optional data locations, and skip-or-fail.
+
+Tests that need MNIST, the pen-digit set or a browser skip with a reason when
+those are missing; with LENET_REQUIRE_ALL=1 (set by CI) such a skip fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lenet import Classifier
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = ROOT.parent / "shared" / "data"
+MNIST_DIR = Path(os.environ.get("LENET_MNIST_DIR", SHARED / "mnist"))
+PEN_DIGITS = Path(os.environ.get("LENET_PEN_DIGITS", SHARED / "pen-digits" / "dev.npz"))
+REQUIRE_ALL = os.environ.get("LENET_REQUIRE_ALL") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip the test, or fail it when LENET_REQUIRE_ALL=1 asks for everything to run."""
+    if REQUIRE_ALL:
+        pytest.fail(f"LENET_REQUIRE_ALL=1 but: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def clf() -> Classifier:
+    """The bundled weights, loaded once."""
+    return Classifier.load()
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """A folder with the four MNIST files, or skip."""
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists() and not (MNIST_DIR / "t10k-images-idx3-ubyte").exists():
+        skip_or_fail(f"MNIST not found in {MNIST_DIR} (set LENET_MNIST_DIR)")
+    return MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def pen_digits_path() -> Path:
+    """The full pen-digit set, or skip."""
+    if not PEN_DIGITS.is_file():
+        skip_or_fail(f"pen-digit set not found at {PEN_DIGITS} (set LENET_PEN_DIGITS)")
+    return PEN_DIGITS
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers (the project keeps no pytest.ini at the top level)."""
+    config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright (skips without one)")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
