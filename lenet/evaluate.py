@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .data import DEFAULT_DATA_DIR, load_mnist
+from .data import DEFAULT_DATA_DIR, load_mnist, md5_of
 from .inference import DEFAULT_WEIGHTS, Classifier
-from .pen import STYLES, PenDigits, render_digit
-from .preprocess import to_model_input
+from .pen import STYLES, PenDigits, render_digit, render_inputs
 
 BRUSH_BANDS = ((6, 12), (12, 18), (18, 24))  # brush width in px on a 512 px canvas
 CHUNK = 1000
@@ -38,54 +36,56 @@ def _per_digit(preds: np.ndarray, labels: np.ndarray) -> dict[int, float]:
     return {d: float((preds[labels == d] == d).mean()) for d in range(10) if (labels == d).any()}
 
 
-_DS: PenDigits | None = None
+def unseen_writers(clf: Classifier, path: Path, ds: PenDigits) -> np.ndarray | None:
+    """Which digits of this pen set come from writers the checkpoint never trained on (None: all of them)."""
+    pen = clf.meta.get("pen_training") or {}
+    if not pen:
+        return None
+    if pen.get("file_md5") != md5_of(path):
+        raise SystemExit(f"The weights were trained on another pen-digit file than {path}: cannot tell unseen writers.")
+    return np.isin(ds.writers, pen["heldout_writers"])
 
 
-def _render_one(args: tuple[int, int, str]) -> tuple[np.ndarray, dict]:
-    i, seed, style = args
-    image, params = render_digit(_DS, i, seed=seed, style=style)
-    return to_model_input(image), params
+def evaluate_pen(
+    clf: Classifier, ds: PenDigits, seed: int = 0, workers: int = 2, unseen: np.ndarray | None = None
+) -> dict:
+    """Accuracy on rendered pen digits, broken down per style, digit, brush band and slashed zeros.
 
-
-def render_pen_inputs(ds: PenDigits, seed: int = 0, workers: int = 2) -> tuple[np.ndarray, list[dict]]:
-    """Render every pen digit as a canvas (styles in turn) and preprocess it; returns inputs and params."""
-    global _DS
-    _DS = ds
-    jobs = [(i, seed, STYLES[i % len(STYLES)]) for i in range(len(ds))]
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_render_one, jobs, chunksize=64)
-    else:
-        results = [_render_one(j) for j in jobs]
-    return np.stack([r[0] for r in results]), [r[1] for r in results]
-
-
-def evaluate_pen(clf: Classifier, ds: PenDigits, seed: int = 0, workers: int = 2) -> dict:
-    """Accuracy on rendered pen digits, broken down per style, digit, brush band and slashed zeros."""
-    inputs, params = render_pen_inputs(ds, seed, workers)
+    ``unseen`` masks the digits of writers the weights never trained on; when
+    given, every figure is computed on those only, and the rest are reported apart.
+    """
+    index = np.arange(len(ds)) if unseen is None else np.flatnonzero(unseen)
+    inputs, params = render_inputs(ds, index, seed=seed, workers=workers)
     preds = clf.predict_inputs(inputs)
     digits = np.array([p.digit for p in preds])
     conf = np.array([p.confidence for p in preds])
-    labels = ds.labels.astype(np.int64)
+    labels = ds.labels[index].astype(np.int64)
+    slashed = ds.slashed_zero[index]
     right = digits == labels
     styles = np.array([p["style"] for p in params])
     brush = np.array([p["brush512"] for p in params])
     result = {
+        "writers": "all writers" if unseen is None else "writers unseen in training",
         "n": len(labels),
         "accuracy": float(right.mean()),
         "per_style": {s: float(right[styles == s].mean()) for s in STYLES},
         "per_digit": _per_digit(digits, labels),
         "per_brush": {f"{lo}-{hi}px": float(right[(brush >= lo) & (brush < hi)].mean()) for lo, hi in BRUSH_BANDS},
-        "without_slashed_zero": float(right[~ds.slashed_zero].mean()),
-        "slashed_zero": float(right[ds.slashed_zero].mean()) if ds.slashed_zero.any() else None,
-        "n_slashed_zero": int(ds.slashed_zero.sum()),
+        "without_slashed_zero": float(right[~slashed].mean()),
+        "slashed_zero": float(right[slashed].mean()) if slashed.any() else None,
+        "n_slashed_zero": int(slashed.sum()),
     }
     wrong = np.flatnonzero(~right)
     result["worst"] = [
-        {"index": int(i), "label": int(labels[i]), "predicted": int(digits[i]), "confidence": float(conf[i])}
+        {
+            "index": int(index[i]),
+            "label": int(labels[i]),
+            "predicted": int(digits[i]),
+            "confidence": float(conf[i]),
+            "_input": inputs[i],
+        }
         for i in wrong[np.argsort(-conf[wrong])]
     ]
-    result["_inputs"] = inputs
     return result
 
 
@@ -101,7 +101,7 @@ def contact_sheet(ds: PenDigits, result: dict, out: Path, seed: int = 0, count: 
         image, params = render_digit(ds, w["index"], seed=seed, style=STYLES[w["index"] % len(STYLES)])
         x, y = (k % cols) * cell_w, (k // cols) * cell_h
         sheet.paste(_display(image, tile), (x + 2, y + 16))
-        seen = (result["_inputs"][w["index"]] * 255).astype(np.uint8)
+        seen = (w["_input"] * 255).astype(np.uint8)
         sheet.paste(
             Image.fromarray(seen).resize((tile, tile), Image.Resampling.NEAREST).convert("RGB"), (x + tile + 6, y + 16)
         )
@@ -126,7 +126,7 @@ def format_report(mnist: dict | None, pen: dict | None) -> str:
         lines.append(f"MNIST test: {mnist['accuracy']:.2%} of {mnist['n']}")
         lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in mnist["per_digit"].items()))
     if pen:
-        lines.append(f"pen digits: {pen['accuracy']:.2%} of {pen['n']}")
+        lines.append(f"pen digits ({pen['writers']}): {pen['accuracy']:.2%} of {pen['n']}")
         lines.append("  per style: " + "  ".join(f"{s}:{a:.2%}" for s, a in pen["per_style"].items()))
         lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in pen["per_digit"].items()))
         lines.append("  per brush (px at 512): " + "  ".join(f"{b}:{a:.2%}" for b, a in pen["per_brush"].items()))
@@ -163,12 +163,11 @@ def main(argv: list[str] | None = None) -> dict:
     pen = None
     if args.pen_digits:
         ds = PenDigits.load(args.pen_digits)
-        pen = evaluate_pen(clf, ds, args.seed, args.workers)
+        pen = evaluate_pen(clf, ds, args.seed, args.workers, unseen_writers(clf, args.pen_digits, ds))
         if args.sheet:
             contact_sheet(ds, pen, args.sheet, args.seed)
     if pen:
-        pen.pop("_inputs")
-        pen["worst"] = pen["worst"][:20]
+        pen["worst"] = [{k: v for k, v in w.items() if k != "_input"} for w in pen["worst"][:20]]
     if args.json:
         print(json.dumps({"mnist": mnist, "pen_digits": pen}, indent=1))
     else:

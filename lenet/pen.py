@@ -9,11 +9,14 @@ format is the one of the project's pen-digit set (``.npz``: ``points``,
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from .preprocess import to_model_input
 
 STYLES = ("rgba_transparent", "rgb_white", "rgb_dark")
 CANVAS_RANGE = (280, 800)  # canvas side in px
@@ -134,7 +137,7 @@ def render(
     draw = ImageDraw.Draw(img)
     r = bw * ss / 2.0
     for s in strokes:
-        pts = [tuple(q) for q in ((s - lo) * scale + offset) * ss]
+        pts = [tuple(q) for q in _thin(((s - lo) * scale + offset) * ss, spacing=max(1.0, r / 4))]
         if len(pts) > 1:
             draw.line(pts, fill=255, width=max(1, round(bw * ss)))
         for x, y in pts:  # round caps and joins, like canvas lineCap = lineJoin = "round"
@@ -148,12 +151,62 @@ def render(
     return Image.fromarray(np.repeat(value[..., None], 3, axis=2), "RGB")
 
 
-def render_digit(ds: PenDigits, i: int, seed: int = 0, style: str | None = None) -> tuple[Image.Image, dict]:
+def _thin(points: np.ndarray, spacing: float) -> np.ndarray:
+    """Keep about one point per ``spacing`` of path length (and the ends): same ink, fewer joins."""
+    if len(points) < 3:
+        return points
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    bucket = np.floor(arc / spacing)
+    keep = np.flatnonzero(np.diff(bucket, prepend=-1) > 0)
+    return points[np.unique(np.concatenate([keep, [len(points) - 1]]))]
+
+
+def render_digit(
+    ds: PenDigits, i: int, seed: int = 0, style: str | None = None, canvas_range: tuple[int, int] = CANVAS_RANGE
+) -> tuple[Image.Image, dict]:
     """Render digit i with its own seeded canvas size, brush, position and style; also return those."""
     rng = np.random.default_rng([seed, i])
-    canvas = int(rng.integers(CANVAS_RANGE[0], CANVAS_RANGE[1] + 1))
+    canvas = int(rng.integers(canvas_range[0], canvas_range[1] + 1))
     style = style or STYLES[int(rng.integers(len(STYLES)))]
     brush512 = float(rng.uniform(*BRUSH_RANGE))
     strokes = [smooth(s, float(ds.quantum[i])) for s in ds.strokes(i)]
     image = render(strokes, canvas=canvas, brush=brush512 * canvas / 512, style=style, rng=rng)
     return image, {"canvas": canvas, "style": style, "brush512": brush512}
+
+
+_SET: PenDigits | None = None  # the set being rendered, shared with forked workers
+
+
+def _render_input(job: tuple[int, int, str, tuple[int, int]]) -> tuple[np.ndarray, dict]:
+    i, seed, style, canvas_range = job
+    image, params = render_digit(_SET, i, seed=seed, style=style, canvas_range=canvas_range)
+    return to_model_input(image), params
+
+
+def render_inputs(
+    ds: PenDigits,
+    index: np.ndarray | None = None,
+    seed: int = 0,
+    canvas_range: tuple[int, int] = CANVAS_RANGE,
+    workers: int = 2,
+) -> tuple[np.ndarray, list[dict]]:
+    """Render digits (styles in turn) and preprocess them: (N, 32, 32) model inputs and the render params."""
+    global _SET
+    _SET = ds
+    index = np.arange(len(ds)) if index is None else np.asarray(index)
+    jobs = [(int(i), seed, STYLES[int(i) % len(STYLES)], canvas_range) for i in index]
+    if workers > 1 and len(jobs) > 64:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_render_input, jobs, chunksize=64)
+    else:
+        results = [_render_input(j) for j in jobs]
+    return np.stack([r[0] for r in results]), [r[1] for r in results]
+
+
+def split_writers(ds: PenDigits, holdout: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of digits by writer: (train, held out), with ``holdout`` of the writers held out."""
+    writers = np.unique(ds.writers)
+    rng = np.random.default_rng(seed)
+    held = set(rng.permutation(writers)[: round(len(writers) * holdout)].tolist())
+    mask = np.array([w in held for w in ds.writers])
+    return np.flatnonzero(~mask), np.flatnonzero(mask)

@@ -15,25 +15,40 @@ import math
 import platform
 import sys
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image, ImageDraw
 
 from .data import DEFAULT_DATA_DIR, ensure_mnist, md5_of, mnist_inputs, read_idx
 from .inference import WEIGHTS_DIR, Classifier, save_checkpoint
 from .model import LeNet
+from .pen import PenDigits, render_inputs, split_writers
 from .preprocess import MNIST_MEAN, MNIST_STD
 
-DEFAULTS = {
-    "epochs": 14,
-    "batch_size": 128,
-    "lr": 3e-3,
-    "weight_decay": 1e-4,
-    "seed": 0,
-    "out": WEIGHTS_DIR / "lenet.pt",
-}
+
+@dataclass
+class TrainConfig:
+    """Everything that determines a training run (the CLI's flags)."""
+
+    data_dir: Path | None = None
+    epochs: int = 14
+    batch_size: int = 128
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    limit: int | None = None
+    slashed_zeros: float = 0.1
+    pen_digits: Path | None = None
+    pen_holdout: float = 0.3
+    pen_repeats: int = 2
+    out: Path = field(default_factory=lambda: WEIGHTS_DIR / "lenet.pt")
+
+
+DEFAULTS = TrainConfig()
 # Augmentation strengths: what people draw that MNIST lacks.
 ROTATE_DEG = 12.0
 SHEAR = 0.25
@@ -41,6 +56,7 @@ SCALE = (0.85, 1.1)
 SHIFT_PX = 1.5
 ELASTIC_PX = 1.5  # largest displacement of the elastic field, in input px
 THICKNESS_P = 0.5  # chance of thinning or thickening a digit's strokes
+TRAIN_CANVAS = (160, 400)  # pen digits for training are rendered small: the preprocessing makes size moot
 
 
 def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -88,45 +104,81 @@ def evaluate(model: LeNet, inputs: np.ndarray, labels: np.ndarray) -> dict:
     }
 
 
-def train(
-    data_dir: Path | None = None,
-    epochs: int = DEFAULTS["epochs"],
-    batch_size: int = DEFAULTS["batch_size"],
-    lr: float = DEFAULTS["lr"],
-    weight_decay: float = DEFAULTS["weight_decay"],
-    seed: int = DEFAULTS["seed"],
-    limit: int | None = None,
-    log=print,
-) -> tuple[LeNet, dict]:
-    """Train a LeNet on MNIST; return it and its metrics (test accuracy per epoch and final)."""
+def slash_zeros(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw a slash through MNIST zeros (28x28, white on black), as many people write 0."""
+    out = np.empty_like(images)
+    for k, img in enumerate(images):
+        ys, xs = np.nonzero(img > 64)
+        top, bottom, left, right = ys.min(), ys.max(), xs.min(), xs.max()
+        cx, cy = (left + right) / 2, (top + bottom) / 2
+        half = (bottom - top) / 2 * rng.uniform(1.0, 1.35)  # from below-left to above-right, past the ring
+        lean = rng.uniform(0.2, 0.8) * (right - left) / 2
+        canvas = Image.new("L", (28 * 4, 28 * 4), 0)
+        ImageDraw.Draw(canvas).line(
+            [((cx - lean) * 4 + 2, (cy + half) * 4 + 2), ((cx + lean) * 4 + 2, (cy - half) * 4 + 2)],
+            fill=255,
+            width=int(rng.integers(7, 11)),
+        )
+        out[k] = np.maximum(img, np.asarray(canvas.reduce(4)))
+    return out
+
+
+def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """Preprocessed training inputs (N, 1, 32, 32) and labels: MNIST, slashed zeros, optional pen digits."""
+    rng = np.random.default_rng(cfg.seed)
+    images, labels = raw["train-images"], raw["train-labels"]
+    if cfg.limit:
+        images, labels = images[: cfg.limit], labels[: cfg.limit]
+    zeros = np.flatnonzero(labels == 0)
+    chosen = rng.choice(zeros, size=round(len(zeros) * cfg.slashed_zeros), replace=False)
+    parts = [mnist_inputs(images), mnist_inputs(slash_zeros(images[chosen], rng))]
+    targets = [labels, labels[chosen]]
+    info: dict = {"mnist": len(images), "slashed_zeros": len(chosen)}
+    if cfg.pen_digits:
+        ds = PenDigits.load(cfg.pen_digits)
+        train_idx, held_idx = split_writers(ds, cfg.pen_holdout, cfg.seed)
+        log(f"rendering {len(train_idx)} pen digits x{cfg.pen_repeats}; {len(held_idx)} held out by writer")
+        for r in range(cfg.pen_repeats):
+            pen_in, _ = render_inputs(ds, train_idx, seed=cfg.seed + 1000 + r, canvas_range=TRAIN_CANVAS)
+            parts.append(pen_in)
+            targets.append(ds.labels[train_idx])
+        info["pen"] = {
+            "file_md5": md5_of(cfg.pen_digits),
+            "train_digits": len(train_idx) * cfg.pen_repeats,
+            "heldout_writers": sorted(int(w) for w in np.unique(ds.writers[held_idx])),
+        }
+    x = torch.from_numpy(np.concatenate(parts))[:, None]
+    y = torch.from_numpy(np.concatenate(targets).astype(np.int64))
+    return x, y, info
+
+
+def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
+    """Train a LeNet; return it and its metrics (MNIST test accuracy per epoch and final)."""
     started = time.time()
-    torch.manual_seed(seed)
+    torch.manual_seed(cfg.seed)
     torch.use_deterministic_algorithms(True)
-    gen = torch.Generator().manual_seed(seed)
-    paths = ensure_mnist(data_dir)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    paths = ensure_mnist(cfg.data_dir)
     raw = {key: read_idx(path) for key, path in paths.items()}
-    train_x, train_y = raw["train-images"], raw["train-labels"]
-    test_x, test_y = raw["test-images"], raw["test-labels"]
-    if limit:
-        train_x, train_y, test_x, test_y = train_x[:limit], train_y[:limit], test_x[:limit], test_y[:limit]
-    log(f"preprocessing {len(train_x)} training and {len(test_x)} test digits")
-    train_in = torch.from_numpy(mnist_inputs(train_x))[:, None]
+    test_x, test_y = raw["test-images"][: cfg.limit], raw["test-labels"][: cfg.limit]
+    log("preprocessing the training and test digits")
+    train_in, targets, data_info = training_set(cfg, raw, log)
     test_in = mnist_inputs(test_x)
-    targets = torch.from_numpy(train_y.astype(np.int64))
 
     model = LeNet()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    steps_per_epoch = math.ceil(len(train_in) / batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.15)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps_per_epoch = math.ceil(len(train_in) / cfg.batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.15
+    )
     history = []
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, cfg.epochs + 1):
         model.train()
         order = torch.randperm(len(train_in), generator=gen)
         total_loss, seen = 0.0, 0
         for step in range(steps_per_epoch):
-            idx = order[step * batch_size : (step + 1) * batch_size]
-            x = augment(train_in[idx], gen)
-            x = (x - MNIST_MEAN) / MNIST_STD
+            idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
+            x = (augment(train_in[idx], gen) - MNIST_MEAN) / MNIST_STD
             loss = F.cross_entropy(model(x), targets[idx], label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -134,28 +186,36 @@ def train(
             sched.step()
             total_loss += loss.item() * len(idx)
             seen += len(idx)
-            _progress(epoch, epochs, step + 1, steps_per_epoch, total_loss / seen)
+            _progress(epoch, cfg.epochs, step + 1, steps_per_epoch, total_loss / seen)
         model.eval()
         acc = evaluate(model, test_in, test_y)["accuracy"]
         history.append({"epoch": epoch, "loss": round(total_loss / seen, 5), "test_accuracy": acc})
-        log(f"epoch {epoch}/{epochs}: loss {total_loss / seen:.4f}, MNIST test accuracy {acc:.4%}")
+        log(f"epoch {epoch}/{cfg.epochs}: loss {total_loss / seen:.4f}, MNIST test accuracy {acc:.4%}")
 
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()}
     metrics = {
         "mnist_test": evaluate(model, test_in, test_y),
         "history": history,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "lr": lr,
-        "weight_decay": weight_decay,
-        "seed": seed,
-        "limit": limit,
-        "train_size": int(len(train_x)),
+        "config": config,
+        "seed": cfg.seed,
+        "epochs": cfg.epochs,
+        "threads_note": "torch intra-op threads used; results are deterministic for a given seed and thread count",
+        "training_data": data_info,
         "data_md5": {key: md5_of(path) for key, path in paths.items()},
         "training_seconds": round(time.time() - started, 1),
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "threads": torch.get_num_threads(),
     }
+    if cfg.pen_digits:
+        ds = PenDigits.load(cfg.pen_digits)
+        held = np.flatnonzero(np.isin(ds.writers, data_info["pen"]["heldout_writers"]))
+        pen_in, _ = render_inputs(ds, held, seed=0)
+        metrics["pen_heldout"] = evaluate(model, pen_in, ds.labels[held])
+        log(
+            f"pen digits of {len(data_info['pen']['heldout_writers'])} held-out writers: "
+            f"{metrics['pen_heldout']['accuracy']:.4%}"
+        )
     return model.eval(), metrics
 
 
@@ -172,7 +232,12 @@ def _progress(epoch: int, epochs: int, step: int, steps: int, loss: float) -> No
 def write_outputs(model: LeNet, metrics: dict, out: Path, command: str) -> dict:
     """Write the checkpoint, metrics.json and the model card beside it; return the metrics."""
     out = Path(out)
-    meta = {"mnist_test_accuracy": metrics["mnist_test"]["accuracy"], "seed": metrics["seed"], "command": command}
+    meta = {
+        "mnist_test_accuracy": metrics["mnist_test"]["accuracy"],
+        "seed": metrics["seed"],
+        "command": command,
+        "pen_training": metrics["training_data"].get("pen", {}),
+    }
     metrics["checkpoint"] = out.name
     metrics["checkpoint_sha256"] = save_checkpoint(model, out, meta)
     metrics["checkpoint_bytes"] = out.stat().st_size
@@ -214,51 +279,52 @@ per-class accuracy, the confusion matrix, the per-epoch history and the data che
 """
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """The training CLI."""
+FLAG_HELP = {
+    "data_dir": f"folder with the MNIST files, downloaded there if missing (default: {DEFAULT_DATA_DIR})",
+    "epochs": "training epochs",
+    "batch_size": "batch size",
+    "lr": "peak learning rate of the one-cycle schedule",
+    "weight_decay": "AdamW weight decay",
+    "seed": "random seed: the same seed gives the same weights",
+    "limit": "use only the first N training and test digits, for smoke runs",
+    "slashed_zeros": "fraction of MNIST zeros added again with a slash through them",
+    "pen_digits": "pen-digit .npz whose writers (but the held-out ones) join the training data",
+    "pen_holdout": "fraction of pen-digit writers held out of training to measure accuracy on unseen writers",
+    "pen_repeats": "how many differently rendered canvases of each training pen digit",
+    "out": "checkpoint path; metrics.json and README.md go beside it",
+}
+
+
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    """The CLI's flags -> a TrainConfig."""
     p = argparse.ArgumentParser(prog="python -m lenet.train", description=__doc__.splitlines()[0])
-    p.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help=f"folder with the MNIST files, downloaded there if missing (default: {DEFAULT_DATA_DIR})",
-    )
-    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help=f"epochs (default: {DEFAULTS['epochs']})")
-    p.add_argument(
-        "--batch-size", type=int, default=DEFAULTS["batch_size"], help=f"batch size (default: {DEFAULTS['batch_size']})"
-    )
-    p.add_argument("--lr", type=float, default=DEFAULTS["lr"], help=f"peak learning rate (default: {DEFAULTS['lr']})")
-    p.add_argument(
-        "--weight-decay",
-        type=float,
-        default=DEFAULTS["weight_decay"],
-        help=f"AdamW weight decay (default: {DEFAULTS['weight_decay']})",
-    )
-    p.add_argument("--seed", type=int, default=DEFAULTS["seed"], help=f"random seed (default: {DEFAULTS['seed']})")
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=DEFAULTS["out"],
-        help="checkpoint path; metrics.json and README.md go beside it (default: weights/lenet.pt)",
-    )
-    p.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="use only the first N training and test digits, for smoke runs (default: all)",
-    )
+    for name in TrainConfig.__dataclass_fields__:
+        default = getattr(DEFAULTS, name)
+        kind = {"epochs": int, "batch_size": int, "seed": int, "limit": int, "pen_repeats": int}.get(name)
+        kind = kind or (Path if name in ("data_dir", "pen_digits", "out") else float)
+        shown = "all" if name == "limit" else ("none" if default is None else default)
+        if name == "out":
+            shown = "weights/lenet.pt"
+        help_text = FLAG_HELP[name] + ("" if "(default" in FLAG_HELP[name] else f" (default: {shown})")
+        p.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=help_text)
     p.add_argument("--dry-run", action="store_true", help="a quick smoke run: 1 epoch on 512 digits (default: off)")
-    args = p.parse_args(argv)
-    if args.dry_run:
-        args.epochs, args.limit = 1, args.limit or 512
-    command = "python -m lenet.train" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
-    model, metrics = train(
-        args.data_dir, args.epochs, args.batch_size, args.lr, args.weight_decay, args.seed, args.limit
-    )
-    metrics = write_outputs(model, metrics, args.out, command)
+    args = vars(p.parse_args(argv))
+    if args.pop("dry_run"):
+        args["epochs"], args["limit"] = 1, args["limit"] or 512
+    return TrainConfig(**args)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """The training CLI: train, write the checkpoint, metrics and model card, print the figures."""
+    argv = sys.argv[1:] if argv is None else argv
+    cfg = parse_args(argv)
+    model, metrics = train(cfg)
+    metrics = write_outputs(model, metrics, cfg.out, " ".join(["python -m lenet.train", *argv]))
     print(f"MNIST test accuracy: {metrics['mnist_test']['accuracy']:.4%}")
     print("per class: " + "  ".join(f"{d}:{a:.2%}" for d, a in enumerate(metrics["mnist_test"]["per_class_accuracy"])))
-    print(f"wrote {args.out} ({metrics['checkpoint_bytes']:,} bytes, sha256 {metrics['checkpoint_sha256'][:12]}…)")
+    if "pen_heldout" in metrics:
+        print(f"pen digits, held-out writers: {metrics['pen_heldout']['accuracy']:.4%}")
+    print(f"wrote {cfg.out} ({metrics['checkpoint_bytes']:,} bytes, sha256 {metrics['checkpoint_sha256'][:12]}...)")
     return metrics
 
 
