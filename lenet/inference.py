@@ -86,8 +86,13 @@ def load_checkpoint(path: Path | str, verify: bool = True) -> tuple[LeNet, dict[
     if not path.is_file():
         raise CheckpointError(f"No weights file at {path}: train one with `python -m lenet.train`.")
     recorded = checksum_path(path)
-    if verify and recorded.is_file():
-        expected = recorded.read_text().split()[0] if recorded.read_text().split() else ""
+    if verify:
+        if not recorded.is_file():
+            raise CheckpointError(
+                f"{path} has no recorded sha256 beside it ({recorded.name}): checkpoints written by "
+                "`python -m lenet.train` have one. Restore it, or retrain."
+            )
+        expected = (recorded.read_text().split() or [""])[0]
         actual = sha256_of(path)
         if actual != expected:
             raise CheckpointError(
@@ -112,7 +117,10 @@ def load_checkpoint(path: Path | str, verify: bool = True) -> tuple[LeNet, dict[
         raise CheckpointError(f"{path} does not hold LeNet weights: {e}") from e
     if not all(torch.isfinite(p).all() for p in model.parameters()):
         raise CheckpointError(f"{path} holds non-finite weights: retrain it.")
-    return model.eval(), dict(payload.get("meta", {}))
+    meta = payload.get("meta", {})
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path} has malformed metadata ({type(meta).__name__}): restore it or retrain.")
+    return model.eval(), meta
 
 
 class Classifier:

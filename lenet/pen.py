@@ -36,6 +36,7 @@ class PenDigits:
     writers: np.ndarray
     quantum: np.ndarray
     slashed_zero: np.ndarray
+    writer_names: np.ndarray  # writers[i] indexes this: "<site>/<writer id>"
 
     @classmethod
     def load(cls, path: str | Path) -> PenDigits:
@@ -50,6 +51,7 @@ class PenDigits:
             writers=z["writers"] if "writers" in z else np.zeros(n, dtype=np.int64),
             quantum=z["quantum"] if "quantum" in z else np.zeros(n, dtype=np.float32),
             slashed_zero=z["slashed_zero"] if "slashed_zero" in z else np.zeros(n, dtype=bool),
+            writer_names=z["writer_names"] if "writer_names" in z else np.array([], dtype=str),
         )
 
     def __len__(self) -> int:
@@ -59,6 +61,11 @@ class PenDigits:
         """Digit i as a list of (k, 2) polylines, x right and y down."""
         s0, s1 = self.digit_offsets[i], self.digit_offsets[i + 1]
         return [self.points[self.stroke_offsets[s] : self.stroke_offsets[s + 1]] for s in range(s0, s1)]
+
+    def writer(self, i: int) -> str:
+        """The name of digit i's writer (its index when the file has no names)."""
+        w = int(self.writers[i])
+        return str(self.writer_names[w]) if w < len(self.writer_names) else str(w)
 
     def subset(self, index: np.ndarray) -> PenDigits:
         """A new set holding the digits at ``index``, in that order."""
@@ -74,6 +81,7 @@ class PenDigits:
             writers=self.writers[index],
             quantum=self.quantum[index],
             slashed_zero=self.slashed_zero[index],
+            writer_names=self.writer_names,
         )
 
     def save(self, path: str | Path) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .inference import DEFAULT_WEIGHTS, Classifier
+from .inference import DEFAULT_WEIGHTS, CheckpointError, Classifier
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object per image (default: off)")
     p.add_argument("--top", type=int, default=3, help="how many digits to list with --json (default: 3)")
     args = p.parse_args(argv)
-    clf = Classifier.load(args.weights)
+    try:
+        clf = Classifier.load(args.weights)
+    except CheckpointError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     failed = 0
     for path in args.images:
         try:

@@ -43,6 +43,7 @@ MAX_PIXELS = 40_000_000
 WORK_SIDE = 192  # larger inputs are shrunk by an integer factor to about this
 BLANK_CONTRAST = 0.12  # ink must stand out from the background by this much
 PHOTO_FLOOR = 0.25  # in a photo, ink fainter than this fraction of the darkest is noise
+NOISE_FLAT = 0.004  # background grain below this: a drawn canvas, not a photo
 MIN_INK_PIXELS = 3  # fewer ink pixels than this (after shrinking) is a blank
 
 
@@ -199,23 +200,24 @@ def _ink_map(image: Any) -> np.ndarray:
     has_alpha = c in (2, 4)
     # A transparent layer: alpha is the ink, whatever the colour of the strokes.
     if has_alpha and _to_unit(sample[..., -1]).mean() < 0.95:
-        return _check_ink(_shrink(arr[..., -1], factor), background=0.0)
+        return _check_ink(_shrink(arr[..., -1], factor))
     gray = _gray(arr, sample)
     if has_alpha:  # an opaque image that happens to carry alpha: composite over white
         alpha = _to_unit(arr[..., -1])
         gray = gray * alpha + (1.0 - alpha) if alpha.min() < 1.0 else gray
     g = _shrink(gray, factor)
-    background = float(np.median(g))
-    # A canvas has a flat background; a photo has paper with uneven light.
-    flat = np.mean(np.abs(g - background) < 0.02) > 0.5
-    if background >= 0.5:
-        if flat:
-            return _check_ink(background - g, background=0.0, scale=background)
-        paper = _paper(g)
-        return _check_ink(paper - g, background=0.0, scale=paper, floor=PHOTO_FLOOR)
-    if flat:
-        return _check_ink(g, background=background)
-    return _check_ink(g, background=_paper(1.0 - g, dark=True), floor=PHOTO_FLOOR)
+    probe = g[::2, ::2]  # statistics of the background need no more than this
+    background = float(np.median(probe))
+    # The background's grain (a photo's noise, JPEG artefacts), robustly; a drawn canvas has none.
+    noise = 1.4826 * float(np.median(np.abs(probe - background)))
+    dark_ink = background >= 0.5
+    if noise < NOISE_FLAT:  # a canvas: one flat background
+        ink = background - g if dark_ink else g - background
+        return _check_ink(ink / max(background if dark_ink else 1.0 - background, 0.05))
+    # A photo or scan: paper with uneven light. Ink is the relative darkening against the local paper.
+    paper = _paper(g if dark_ink else 1.0 - g)
+    ink = (paper - g) / np.maximum(paper, 0.05) if dark_ink else (g - (1.0 - paper)) / np.maximum(paper, 0.05)
+    return _check_ink(ink, noise=noise / max(background if dark_ink else 1.0 - background, 0.05))
 
 
 def _to_unit(a: np.ndarray) -> np.ndarray:
@@ -248,8 +250,8 @@ def _shrink(channel: np.ndarray, factor: int) -> np.ndarray:
     return channel
 
 
-def _paper(g: np.ndarray, dark: bool = False) -> np.ndarray:
-    """The local paper brightness of a photo: a coarse bright envelope, smoothed."""
+def _paper(g: np.ndarray) -> np.ndarray:
+    """The local paper brightness of a photo (dark ink on light): a coarse bright envelope, smoothed."""
     h, w = g.shape
     cell = max(4, min(h, w) // 8)
     gh, gw = -(-h // cell), -(-w // cell)
@@ -259,23 +261,16 @@ def _paper(g: np.ndarray, dark: bool = False) -> np.ndarray:
     # Ink-heavy cells read too dark; the brightest neighbour is a better estimate.
     padded_level = np.pad(level, 1, mode="edge")
     level = np.max([padded_level[i : i + gh, j : j + gw] for i in range(3) for j in range(3)], axis=0)
-    img = Image.fromarray(level, mode="F").resize((w, h), Image.Resampling.BILINEAR)
-    paper = np.asarray(img, dtype=np.float32)
-    return 1.0 - paper if dark else paper
+    return np.asarray(Image.fromarray(level, mode="F").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
 
 
-def _check_ink(
-    ink: np.ndarray, background: float | np.ndarray, scale: float | np.ndarray = 1.0, floor: float = 0.0
-) -> np.ndarray:
-    """Subtract the background, stretch the contrast to [0, 1], refuse a blank."""
-    ink = ink - background
-    if not isinstance(scale, float) or scale != 1.0:
-        ink = ink / np.maximum(scale, 0.05)
+def _check_ink(ink: np.ndarray, noise: float = 0.0) -> np.ndarray:
+    """Stretch the ink's contrast to [0, 1] and refuse a blank; ``noise`` > 0 marks a photo's grain."""
     peak = float(ink.max())
-    if peak < BLANK_CONTRAST:
+    if peak < max(BLANK_CONTRAST, 6 * noise):
         raise BlankImageError("The canvas is blank: draw a digit.")
-    # The strongest strokes become 1; in a photo, faint noise below the floor is not ink.
-    floor = peak * floor
+    # The strongest strokes become 1; in a photo, grain and faint smudges below the floor are not ink.
+    floor = max(PHOTO_FLOOR * peak, 4 * noise) if noise > 0 else 0.0
     ink = np.clip((ink - floor) / (peak - floor), 0.0, 1.0, dtype=np.float32)
     if np.count_nonzero(ink > 0.5) < MIN_INK_PIXELS:
         raise BlankImageError("The canvas is blank: draw a digit.")

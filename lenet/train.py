@@ -145,7 +145,8 @@ def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tup
         info["pen"] = {
             "file_md5": md5_of(cfg.pen_digits),
             "train_digits": len(train_idx) * cfg.pen_repeats,
-            "heldout_writers": sorted(int(w) for w in np.unique(ds.writers[held_idx])),
+            "train_writers": sorted({ds.writer(int(i)) for i in train_idx}),
+            "heldout_writers": sorted({ds.writer(int(i)) for i in held_idx}),
         }
     x = torch.from_numpy(np.concatenate(parts))[:, None]
     y = torch.from_numpy(np.concatenate(targets).astype(np.int64))
@@ -209,7 +210,7 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
     }
     if cfg.pen_digits:
         ds = PenDigits.load(cfg.pen_digits)
-        held = np.flatnonzero(np.isin(ds.writers, data_info["pen"]["heldout_writers"]))
+        held = np.flatnonzero([ds.writer(i) in set(data_info["pen"]["heldout_writers"]) for i in range(len(ds))])
         pen_in, _ = render_inputs(ds, held, seed=0)
         metrics["pen_heldout"] = evaluate(model, pen_in, ds.labels[held])
         log(
