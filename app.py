@@ -1,0 +1,264 @@
+"""The Gradio app: draw a digit and LeNet reads it on every stroke, showing what it sees; /predict serves it as an API.
+
+UI only: every number and picture on the page comes from one ``lenet.Classifier.predict``
+call; this file builds the Blocks, wires the events and draws the activation maps.
+
+    python app.py   # serves on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 127.0.0.1:7860)
+
+``import app`` builds ``demo`` without launching it; ``app.launch()`` launches it with the
+page's CSS and script and the upload limit, as ``python app.py`` does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import torch
+
+from lenet import BlankImageError, Classifier, Prediction
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLES = sorted((ROOT / "tests" / "data" / "examples").glob("*.[pj][np]g"))
+# Canvas side in px. Every stroke uploads the background, the layer and the composite
+# as PNGs, twice; at 800 px the browser spends ~0.35 s encoding them alone. 280 px is
+# ten times MNIST's 28 and more than the 32 px network input can use.
+CANVAS_SIZE = 280
+BRUSH_RADIUS = 9  # px on the 280 px canvas: an 18 px line, a digit-thick stroke
+MAX_FILE_SIZE = "10mb"  # a phone photo fits; lenet refuses more than 40 megapixels anyway
+MAP_SCALE = {"C1": 4, "C3": 6}  # nearest-neighbour upscaling of each map, to a similar size
+MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
+MAP_GAP = 4  # px of grey between maps
+MAP_GAP_COLOUR = 205
+INPUT_SCALE = 7  # the 32x32 input is sent as 224x224 blocks: crisp however the browser scales it
+DRAW_HINT = "✍️ **Draw a digit** on the canvas: the network reads it after every stroke."
+UPLOAD_HINT = "📷 **Upload a photo or scan** of one handwritten digit, dark ink on light paper, or click an example."
+
+# One request is one tiny forward pass: extra intra-op threads only wait for each other,
+# and on a shared 2-core machine that wait costs ~50 ms instead of ~1 ms.
+torch.set_num_threads(1)
+CLASSIFIER = Classifier.load()
+
+
+def _palette() -> np.ndarray:
+    """A (256, 3) uint8 colour map for activations: near-white at zero to dark blue at the layer's peak."""
+    stops = np.array([[250, 250, 250], [254, 224, 144], [244, 109, 67], [165, 0, 38], [49, 54, 149]], dtype=float)
+    x = np.linspace(0, len(stops) - 1, 256)
+    return np.stack([np.interp(x, np.arange(len(stops)), stops[:, c]) for c in range(3)], axis=1).astype(np.uint8)
+
+
+PALETTE = _palette()
+
+
+def tile_maps(maps: np.ndarray, columns: int, scale: int) -> np.ndarray:
+    """(n, h, w) activations -> one (H, W, 3) uint8 grid, each map upscaled by ``scale``, coloured by PALETTE."""
+    n, h, w = maps.shape
+    peak = float(maps.max())
+    # One scale for the whole layer, so a weak map looks weak next to a strong one.
+    level = np.clip(maps / peak if peak > 0 else maps, 0.0, 1.0)
+    coloured = PALETTE[(level * 255).astype(np.uint8)]  # (n, h, w, 3)
+    coloured = coloured.repeat(scale, axis=1).repeat(scale, axis=2)  # (n, h*s, w*s, 3)
+    rows = -(-n // columns)
+    sh, sw = h * scale, w * scale
+    shape = (rows * (sh + MAP_GAP) - MAP_GAP, columns * (sw + MAP_GAP) - MAP_GAP, 3)
+    grid = np.full(shape, MAP_GAP_COLOUR, dtype=np.uint8)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        grid[r * (sh + MAP_GAP) : r * (sh + MAP_GAP) + sh, c * (sw + MAP_GAP) : c * (sw + MAP_GAP) + sw] = coloured[i]
+    return grid
+
+
+def label_value(pred: Prediction) -> dict[str, float]:
+    """The ten digits' probabilities as a gr.Label value."""
+    return {str(d): p for d, p in enumerate(pred.probabilities)}
+
+
+def shown(pred: Prediction) -> tuple[Any, ...]:
+    """The outputs for one prediction: label, network input, C1, C3, status."""
+    network_input = (pred.model_input * 255).round().astype(np.uint8)  # (32, 32), ink = white, as MNIST
+    network_input = network_input.repeat(INPUT_SCALE, axis=0).repeat(INPUT_SCALE, axis=1)  # (224, 224)
+    maps = pred.maps or {}
+    c1 = tile_maps(maps["C1"], MAP_COLUMNS["C1"], MAP_SCALE["C1"])
+    c3 = tile_maps(maps["C3"], MAP_COLUMNS["C3"], MAP_SCALE["C3"])
+    status = f"The network reads **{pred.digit}** ({pred.confidence:.0%} sure)."
+    return label_value(pred), network_input, c1, c3, status
+
+
+def cleared(message: str) -> tuple[Any, ...]:
+    """Empty outputs with a message in the status line: no guess, no popup."""
+    return None, None, None, None, message
+
+
+def read_drawing(value: dict | None) -> tuple[Any, ...]:
+    """Per stroke: the sketchpad's value -> all outputs; a blank canvas clears them and shows the hint."""
+    if value is None:
+        return cleared(DRAW_HINT)
+    try:
+        return shown(CLASSIFIER.predict(value, maps=True))
+    except BlankImageError:
+        return cleared(DRAW_HINT)
+    except ValueError as e:
+        return cleared(f"⚠️ {e}")
+
+
+def read_upload(file: dict | None) -> tuple[Any, ...]:
+    """An uploaded file (unprocessed FileData, so lenet reads and checks it) -> all outputs, or a message."""
+    if file is None:
+        return cleared(UPLOAD_HINT)
+    try:
+        return shown(CLASSIFIER.predict(file["path"], maps=True))
+    except ValueError as e:
+        return cleared(f"⚠️ {e}")
+
+
+def predict(file: dict | None) -> dict[str, float]:
+    """/predict: one image file -> the ten digits' probabilities (a gr.Label value); unusable images raise gr.Error."""
+    if file is None:
+        raise gr.Error("No image was given: send a PNG or JPEG of one handwritten digit.")
+    try:
+        return label_value(CLASSIFIER.predict(file["path"]))
+    except ValueError as e:
+        raise gr.Error(str(e)) from e
+
+
+HOW_IT_WORKS = """
+### How it works
+The pictures above are the network's layers, in the order it computes them
+(the names are the PyTorch tutorial's, after LeCun et al., 1998):
+
+1. **Input, 32×32.** Your digit is cropped to its ink, scaled so its longer side is 20 px
+   and centred, as the MNIST digits the network learned from were. That small picture is all it ever sees.
+2. **C1, convolution: 6 maps, 30×30.** Six 3×3 filters slide over the input. Each finds one kind of
+   stroke (an edge, a slant, an end) and lights up where it is: dark red and blue are strong.
+3. **S2, pooling.** Keeps the strongest response in each 2×2 patch: the maps halve to 15×15,
+   so a stroke that moves by a pixel still counts.
+4. **C3, convolution: 16 maps, 13×13.** Sixteen filters combine C1's strokes into bigger parts:
+   curves, corners, loops. **S4** pooling halves them again to 6×6.
+5. **F5, F6 and the output, fully connected.** 576 numbers go through 120 and 84 units to ten scores:
+   the layers that decide. The bars show the top 3 of the ten probabilities.
+"""
+
+CSS = """
+.pixels .image-container button, .pixels .image-frame { width: 100%; height: 100%; }
+.pixels img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }
+#status { min-height: 3em; }
+"""
+
+# Gradio 6.31's sketchpad starts with no tool chosen ("select the draw tool to start") and
+# ignores the mouse until its Brush button is clicked, and again after every "Clear canvas".
+# Click Brush, the first tool button, whenever no tool (brush, eraser, pan) is highlighted.
+JS = """
+() => {
+  const penDown = () => {
+    const pad = document.getElementById("sketchpad");
+    const brush = pad && pad.querySelector(".toolbar-wrap button");
+    if (brush && !pad.querySelector("button.highlight")) brush.click();
+  };
+  new MutationObserver(penDown).observe(document.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["class"],
+  });
+  penDown();
+}
+"""
+
+
+def build() -> gr.Blocks:
+    """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
+    outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
+    with gr.Blocks(title="LeNet digit sketchpad", analytics_enabled=False) as demo:
+        gr.Markdown("# LeNet digit sketchpad\nDraw a digit: the PyTorch tutorial's LeNet reads it after every stroke.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                with gr.Tabs():
+                    with gr.Tab("Draw"):
+                        sketchpad = gr.Sketchpad(
+                            elem_id="sketchpad",
+                            label="Your digit",
+                            type="numpy",
+                            canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
+                            layers=False,
+                            transforms=(),
+                            brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
+                            buttons=[],
+                        )
+                    with gr.Tab("Upload"):
+                        upload = gr.Image(
+                            elem_id="upload",
+                            label="Photo or scan of a handwritten digit",
+                            type="filepath",
+                            sources=["upload", "clipboard"],
+                        )
+                        if EXAMPLES:
+                            gr.Examples([[str(p)] for p in EXAMPLES], inputs=[upload], label="Examples: click one")
+            with gr.Column(scale=2):
+                status = gr.Markdown(DRAW_HINT, elem_id="status")
+                label = gr.Label(num_top_classes=3, label="Top 3", elem_id="prediction")
+                network_input = gr.Image(
+                    label="What the network sees: 32×32 input",
+                    elem_id="network-input",
+                    interactive=False,
+                    format="png",
+                    height=260,
+                    elem_classes="pixels",
+                    buttons=[],
+                )
+        with gr.Row():
+            c1 = gr.Image(
+                label="C1: 6 feature maps, 30×30 (convolution)",
+                elem_id="c1-maps",
+                interactive=False,
+                format="png",
+                height=260,
+                elem_classes="pixels",
+                buttons=[],
+            )
+            c3 = gr.Image(
+                label="C3: 16 feature maps, 13×13 (convolution)",
+                elem_id="c3-maps",
+                interactive=False,
+                format="png",
+                height=260,
+                elem_classes="pixels",
+                buttons=[],
+            )
+        gr.Markdown(HOW_IT_WORKS)
+
+        outputs = [label, network_input, c1, c3, status]
+        sketchpad.change(
+            read_drawing,
+            sketchpad,
+            outputs,
+            trigger_mode="always_last",
+            show_progress=outputs_progress,
+            api_visibility="private",
+        )
+        upload.change(
+            read_upload,
+            upload,
+            outputs,
+            preprocess=False,
+            show_progress="minimal",
+            api_visibility="private",
+        )
+
+        # /predict: its own event on hidden components, so API calls carry no images back.
+        api_image = gr.Image(type="filepath", visible=False)
+        api_label = gr.Label(visible=False)
+        api_trigger = gr.Button(visible=False)
+        api_trigger.click(predict, api_image, api_label, preprocess=False, api_name="predict")
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo
+
+
+demo = build()
+
+
+def launch(**kwargs: Any) -> Any:
+    """Launch ``demo`` with the page's CSS, script and upload limit; ``kwargs`` go to ``demo.launch``."""
+    return demo.launch(css=CSS, js=JS, max_file_size=MAX_FILE_SIZE, **kwargs)
+
+
+if __name__ == "__main__":
+    launch()
