@@ -44,17 +44,35 @@ def unseen_writers(clf: Classifier, ds: PenDigits) -> np.ndarray | None:
     return np.array([ds.writer(i) not in trained for i in range(len(ds))])
 
 
-def evaluate_pen(
-    clf: Classifier, ds: PenDigits, seed: int = 0, workers: int = 2, unseen: np.ndarray | None = None
-) -> dict:
+def assign_models(clfs: list[Classifier], ds: PenDigits) -> tuple[np.ndarray, str]:
+    """For each digit, the first model that never trained on its writer (-1: none); and what that means."""
+    owner = np.full(len(ds), -1)
+    for k in reversed(range(len(clfs))):
+        unseen = unseen_writers(clfs[k], ds)
+        owner[np.ones(len(ds), bool) if unseen is None else unseen] = k
+    if all(unseen_writers(c, ds) is None for c in clfs):
+        return owner, "all writers"
+    if (owner < 0).all():
+        return np.zeros(len(ds), dtype=int), "writers seen in training: not a fair figure"
+    return owner, "writers unseen in training"
+
+
+def evaluate_pen(clfs: Classifier | list[Classifier], ds: PenDigits, seed: int = 0, workers: int = 2) -> dict:
     """Accuracy on rendered pen digits, broken down per style, digit, brush band and slashed zeros.
 
-    ``unseen`` masks the digits of writers the weights never trained on; when
-    given, every figure is computed on those only, and the rest are reported apart.
+    Each digit is read by a model that never trained on its writer. With several
+    models trained on different folds of writers (cross-validation), that pools
+    them into one figure over every digit.
     """
-    index = np.arange(len(ds)) if unseen is None else np.flatnonzero(unseen)
+    clfs = clfs if isinstance(clfs, list) else [clfs]
+    owner, writers = assign_models(clfs, ds)
+    index = np.flatnonzero(owner >= 0)
     inputs, params = render_inputs(ds, index, seed=seed, workers=workers)
-    preds = clf.predict_inputs(inputs)
+    preds = [None] * len(index)
+    for k, clf in enumerate(clfs):
+        mine = np.flatnonzero(owner[index] == k)
+        for j, p in zip(mine, clf.predict_inputs(inputs[mine]) if len(mine) else [], strict=True):
+            preds[j] = p
     digits = np.array([p.digit for p in preds])
     conf = np.array([p.confidence for p in preds])
     labels = ds.labels[index].astype(np.int64)
@@ -63,7 +81,8 @@ def evaluate_pen(
     styles = np.array([p["style"] for p in params])
     brush = np.array([p["brush512"] for p in params])
     result = {
-        "writers": "all writers" if unseen is None else "writers unseen in training",
+        "writers": writers,
+        "models": len(clfs),
         "n": len(labels),
         "accuracy": float(right.mean()),
         "per_style": {s: float(right[styles == s].mean()) for s in STYLES},
@@ -124,7 +143,8 @@ def format_report(mnist: dict | None, pen: dict | None) -> str:
         lines.append(f"MNIST test: {mnist['accuracy']:.2%} of {mnist['n']}")
         lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in mnist["per_digit"].items()))
     if pen:
-        lines.append(f"pen digits ({pen['writers']}): {pen['accuracy']:.2%} of {pen['n']}")
+        models = f", {pen['models']} models pooled" if pen["models"] > 1 else ""
+        lines.append(f"pen digits ({pen['writers']}{models}): {pen['accuracy']:.2%} of {pen['n']}")
         lines.append("  per style: " + "  ".join(f"{s}:{a:.2%}" for s, a in pen["per_style"].items()))
         lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in pen["per_digit"].items()))
         lines.append("  per brush (px at 512): " + "  ".join(f"{b}:{a:.2%}" for b, a in pen["per_brush"].items()))
@@ -139,7 +159,13 @@ def format_report(mnist: dict | None, pen: dict | None) -> str:
 def main(argv: list[str] | None = None) -> dict:
     """The evaluation CLI."""
     p = argparse.ArgumentParser(prog="python -m lenet.evaluate", description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=None, help=f"checkpoint to evaluate (default: {DEFAULT_WEIGHTS})")
+    p.add_argument(
+        "--weights",
+        type=Path,
+        action="append",
+        help="checkpoint to evaluate; give one per fold to pool a cross-validation by writer, each pen digit "
+        f"read by the model that never saw its writer (default: {DEFAULT_WEIGHTS})",
+    )
     p.add_argument(
         "--data-dir",
         type=Path,
@@ -156,12 +182,12 @@ def main(argv: list[str] | None = None) -> dict:
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON (default: off)")
     args = p.parse_args(argv)
-    clf = Classifier.load(args.weights)
-    mnist = None if args.no_mnist else evaluate_mnist(clf, args.data_dir, args.limit)
+    clfs = [Classifier.load(w) for w in args.weights or [None]]
+    mnist = None if args.no_mnist else evaluate_mnist(clfs[0], args.data_dir, args.limit)
     pen = None
     if args.pen_digits:
         ds = PenDigits.load(args.pen_digits)
-        pen = evaluate_pen(clf, ds, args.seed, args.workers, unseen_writers(clf, ds))
+        pen = evaluate_pen(clfs, ds, args.seed, args.workers)
         if args.sheet:
             contact_sheet(ds, pen, args.sheet, args.seed)
     if pen:

@@ -211,10 +211,10 @@ def render_inputs(
     return np.stack([r[0] for r in results]), [r[1] for r in results]
 
 
-def split_writers(ds: PenDigits, holdout: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of digits by writer: (train, held out), with ``holdout`` of the writers held out."""
-    writers = np.unique(ds.writers)
-    rng = np.random.default_rng(seed)
-    held = set(rng.permutation(writers)[: round(len(writers) * holdout)].tolist())
-    mask = np.array([w in held for w in ds.writers])
+def split_writers(ds: PenDigits, folds: int, fold: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of digits (train, held out): the writers, shuffled by ``seed``, fall in ``folds``
+    folds and fold number ``fold`` is held out; ``fold=None`` holds out nobody."""
+    writers = np.random.default_rng(seed).permutation(np.unique(ds.writers))
+    held = set(writers[fold::folds].tolist()) if fold is not None else set()
+    mask = np.array([w in held for w in ds.writers.tolist()], dtype=bool)
     return np.flatnonzero(~mask), np.flatnonzero(mask)

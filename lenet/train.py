@@ -43,8 +43,10 @@ class TrainConfig:
     limit: int | None = None
     slashed_zeros: float = 0.1
     pen_digits: Path | None = None
-    pen_holdout: float = 0.3
-    pen_repeats: int = 2
+    pen_folds: int = 3
+    pen_fold: int | None = None
+    pen_repeats: int = 3
+    threads: int | None = None
     out: Path = field(default_factory=lambda: WEIGHTS_DIR / "lenet.pt")
 
 
@@ -136,7 +138,7 @@ def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tup
     info: dict = {"mnist": len(images), "slashed_zeros": len(chosen)}
     if cfg.pen_digits:
         ds = PenDigits.load(cfg.pen_digits)
-        train_idx, held_idx = split_writers(ds, cfg.pen_holdout, cfg.seed)
+        train_idx, held_idx = split_writers(ds, cfg.pen_folds, cfg.pen_fold, cfg.seed)
         log(f"rendering {len(train_idx)} pen digits x{cfg.pen_repeats}; {len(held_idx)} held out by writer")
         for r in range(cfg.pen_repeats):
             pen_in, _ = render_inputs(ds, train_idx, seed=cfg.seed + 1000 + r, canvas_range=TRAIN_CANVAS)
@@ -147,6 +149,7 @@ def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tup
             "train_digits": len(train_idx) * cfg.pen_repeats,
             "train_writers": sorted({ds.writer(int(i)) for i in train_idx}),
             "heldout_writers": sorted({ds.writer(int(i)) for i in held_idx}),
+            "fold": None if cfg.pen_fold is None else f"{cfg.pen_fold} of {cfg.pen_folds}",
         }
     x = torch.from_numpy(np.concatenate(parts))[:, None]
     y = torch.from_numpy(np.concatenate(targets).astype(np.int64))
@@ -156,6 +159,8 @@ def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tup
 def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
     """Train a LeNet; return it and its metrics (MNIST test accuracy per epoch and final)."""
     started = time.time()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     torch.use_deterministic_algorithms(True)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -208,7 +213,7 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
         "python_version": platform.python_version(),
         "threads": torch.get_num_threads(),
     }
-    if cfg.pen_digits:
+    if cfg.pen_digits and cfg.pen_fold is not None:
         ds = PenDigits.load(cfg.pen_digits)
         held = np.flatnonzero([ds.writer(i) in set(data_info["pen"]["heldout_writers"]) for i in range(len(ds))])
         pen_in, _ = render_inputs(ds, held, seed=0)
@@ -289,8 +294,10 @@ FLAG_HELP = {
     "seed": "random seed: the same seed gives the same weights",
     "limit": "use only the first N training and test digits, for smoke runs",
     "slashed_zeros": "fraction of MNIST zeros added again with a slash through them",
-    "pen_digits": "pen-digit .npz whose writers (but the held-out ones) join the training data",
-    "pen_holdout": "fraction of pen-digit writers held out of training to measure accuracy on unseen writers",
+    "pen_digits": "pen-digit .npz whose digits (but a held-out fold's) join the training data, rendered as canvases",
+    "pen_folds": "pen-digit writers fall into this many folds, for cross-validation by writer",
+    "pen_fold": "hold this fold's writers out of training, to measure accuracy on unseen writers (default: none)",
+    "threads": "torch CPU threads (default: torch's choice, the number of cores)",
     "pen_repeats": "how many differently rendered canvases of each training pen digit",
     "out": "checkpoint path; metrics.json and README.md go beside it",
 }
@@ -301,7 +308,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p = argparse.ArgumentParser(prog="python -m lenet.train", description=__doc__.splitlines()[0])
     for name in TrainConfig.__dataclass_fields__:
         default = getattr(DEFAULTS, name)
-        kind = {"epochs": int, "batch_size": int, "seed": int, "limit": int, "pen_repeats": int}.get(name)
+        ints = ("epochs", "batch_size", "seed", "limit", "pen_repeats", "pen_folds", "pen_fold", "threads")
+        kind = int if name in ints else None
         kind = kind or (Path if name in ("data_dir", "pen_digits", "out") else float)
         shown = "all" if name == "limit" else ("none" if default is None else default)
         if name == "out":

@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from lenet import BlankImageError, CheckpointError, Classifier, LeNet, Prediction, load_checkpoint, save_checkpoint
+from lenet.evaluate import unseen_writers
 from lenet.inference import DEFAULT_WEIGHTS, checksum_path, sha256_of
-from lenet.pen import PenDigits, render_digit, split_writers
+from lenet.pen import PenDigits, render_digit
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -82,12 +83,14 @@ def test_bundled_weights_read_rendered_pen_digits(clf: Classifier, pen: PenDigit
     )
 
 
-def test_bundled_weights_read_unseen_writers(clf: Classifier, pen_digits_path: Path) -> None:
-    # 300 digits of the writers that `lenet.train --pen-digits` holds out by default (30 %, seed 0).
-    # Calibration: 97.0 % (95.3 % with another draw of 300) with the weights trained on MNIST only.
+def test_bundled_weights_read_pen_digits(clf: Classifier, pen_digits_path: Path) -> None:
+    # 300 digits of the full pen set, from writers the weights never trained on when there are any
+    # (weights trained on every writer are estimated by cross-validation instead: see weights/README.md).
+    # Calibration: 97.0 % with weights trained on MNIST only; above 98 % with pen digits in training.
     ds = PenDigits.load(pen_digits_path)
-    _, heldout = split_writers(ds, 0.3, seed=0)
-    index = np.random.default_rng(7).choice(heldout, 300, replace=False)
+    unseen = unseen_writers(clf, ds)
+    pool = np.arange(len(ds)) if unseen is None or not unseen.any() else np.flatnonzero(unseen)
+    index = np.random.default_rng(7).choice(pool, 300, replace=False)
     images = [render_digit(ds, int(i), seed=1)[0] for i in index]
     digits = np.array([p.digit for p in clf.predict_batch(images)])
     assert (digits == ds.labels[index]).mean() >= 0.93
