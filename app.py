@@ -36,9 +36,6 @@ INPUT_SCALE = 7  # the 32x32 input is sent as 224x224 blocks: crisp however the 
 DRAW_HINT = "✍️ **Draw a digit** on the canvas: the network reads it after every stroke."
 UPLOAD_HINT = "📷 **Upload a photo or scan** of one handwritten digit, dark ink on light paper, or click an example."
 
-# One request is one tiny forward pass: extra intra-op threads only wait for each other,
-# and on a shared 2-core machine that wait costs ~50 ms instead of ~1 ms.
-torch.set_num_threads(1)
 CLASSIFIER = Classifier.load()
 
 
@@ -257,6 +254,9 @@ demo = build()
 
 def launch(**kwargs: Any) -> Any:
     """Launch ``demo`` with the page's CSS, script and upload limit; ``kwargs`` go to ``demo.launch``."""
+    # A request is one tiny forward pass: a second intra-op thread only waits for the first,
+    # and on a shared 2-core machine that wait costs ~50 ms instead of ~1 ms per call.
+    torch.set_num_threads(1)
     return demo.launch(css=CSS, js=JS, max_file_size=MAX_FILE_SIZE, **kwargs)
 
 

@@ -29,7 +29,7 @@ EXAMPLES = {"four": ("scan_4.png", False), "seven_b": ("photo_7.jpg", True), "fi
 def photo(ink: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """Ink (H, W) in [0, 1] as a photo of paper: uneven light, tinted ink, noise."""
     h, w = ink.shape
-    light = 0.62 + 0.3 * np.linspace(0.0, 1.0, w)[None, :] + 0.05 * np.linspace(-1.0, 1.0, h)[:, None]
+    light = 0.7 + 0.18 * np.linspace(0.0, 1.0, w)[None, :] + 0.04 * np.linspace(-1.0, 1.0, h)[:, None]
     paper = light[..., None] * np.array([1.0, 0.97, 0.9])
     pen = np.array([0.12, 0.14, 0.32])
     rgb = paper * (1 - ink[..., None]) + pen * ink[..., None] + rng.normal(0, 0.02, (h, w, 3))

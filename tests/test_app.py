@@ -1,0 +1,296 @@
+"""The Gradio app: its handlers in-process, its page's wiring, and /predict on a real localhost server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gradio as gr
+import httpx
+import numpy as np
+import pytest
+from browser_helpers import free_port, pen_digits
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+import app
+from lenet.pen import render
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = {p.name: int(p.stem[-1]) for p in (ROOT / "tests" / "data" / "examples").iterdir()}
+CANVAS = app.CANVAS_SIZE
+
+
+def sketchpad_value(strokes: list[np.ndarray], canvas: int = CANVAS) -> dict:
+    """What Gradio hands the per-stroke handler: white background, one transparent ink layer, their composite."""
+    layer = np.asarray(render(strokes, canvas=canvas, brush=18, style="rgba_transparent", height=0.6))
+    ink = layer[..., 3:].astype(np.float32) / 255
+    white = np.full((canvas, canvas, 4), 255, dtype=np.uint8)
+    composite = white.copy()
+    composite[..., :3] = (255 * (1 - ink)).round().astype(np.uint8)
+    return {"background": white, "layers": [layer], "composite": composite}
+
+
+def file_data(path: Path | str) -> dict:
+    """The unprocessed FileData dict an event with preprocess=False receives."""
+    return {"path": str(path), "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+
+def assert_cleared(outputs: tuple, message_part: str) -> None:
+    label, network_input, c1, c3, status = outputs
+    assert (label, network_input, c1, c3) == (None, None, None, None), "a guess was shown"
+    assert message_part in status
+
+
+@pytest.fixture(scope="module")
+def digits() -> dict[str, dict]:
+    return pen_digits()
+
+
+@pytest.fixture()
+def bad_files(tmp_path: Path) -> dict[str, Path]:
+    """Files a user might upload that hold no readable digit."""
+    files = {
+        "garbage.png": b"this is not a png at all" * 10,
+        "empty.jpg": b"",
+        "truncated.png": (ROOT / "tests" / "data" / "examples" / "scan_4.png").read_bytes()[:200],
+    }
+    out = {}
+    for name, data in files.items():
+        out[name] = tmp_path / name
+        out[name].write_bytes(data)
+    out["tiny.png"] = tmp_path / "tiny.png"
+    Image.new("L", (4, 4), 255).save(out["tiny.png"])
+    out["blank.png"] = tmp_path / "blank.png"
+    Image.new("RGB", (200, 200), "white").save(out["blank.png"])
+    return out
+
+
+# -- the handlers, in-process ------------------------------------------------------------------
+
+
+def test_import_builds_demo_without_launching() -> None:
+    assert isinstance(app.demo, gr.Blocks)
+    assert app.demo.is_running is False and app.demo.local_url is None
+
+
+@pytest.mark.parametrize("name", ["seven", "three", "two", "eight"])
+def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: str) -> None:
+    label, network_input, c1, c3, status = app.read_drawing(sketchpad_value(digits[name]["strokes"]))
+    digit = str(digits[name]["label"])
+    assert max(label, key=label.get) == digit
+    assert set(label) == {str(d) for d in range(10)} and sum(label.values()) == pytest.approx(1, abs=1e-5)
+    side = 32 * app.INPUT_SCALE
+    assert network_input.shape == (side, side) and network_input.dtype == np.uint8
+    assert network_input.max() == 255 and network_input[0].max() == 0  # white ink on black, margins empty
+    assert c1.shape == (2 * 120 + 4, 3 * 120 + 2 * 4, 3)  # 3x2 maps of 30x30, x4
+    assert c3.shape == (4 * 78 + 3 * 4, 4 * 78 + 3 * 4, 3)  # 4x4 maps of 13x13, x6
+    assert f"**{digit}**" in status
+
+
+def test_the_network_input_shown_is_the_one_the_classifier_used(digits: dict) -> None:
+    value = sketchpad_value(digits["seven"]["strokes"])
+    _, network_input, *_ = app.read_drawing(value)
+    expected = app.CLASSIFIER.predict(value).model_input
+    shown = network_input[:: app.INPUT_SCALE, :: app.INPUT_SCALE].astype(np.float32) / 255
+    np.testing.assert_allclose(shown, expected, atol=1 / 255)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        {"background": None, "layers": [], "composite": None},  # after "Clear canvas"
+        {
+            "background": np.full((CANVAS, CANVAS, 4), 255, np.uint8),
+            "layers": [np.zeros((CANVAS, CANVAS, 4), np.uint8)],
+            "composite": np.full((CANVAS, CANVAS, 4), 255, np.uint8),
+        },
+    ],
+    ids=["none", "cleared", "white"],
+)
+def test_a_blank_canvas_clears_the_outputs_and_shows_the_hint(value) -> None:
+    outputs = app.read_drawing(value)
+    assert_cleared(outputs, "Draw a digit")
+    assert outputs[-1] == app.DRAW_HINT
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_upload_examples_are_read_as_their_digit(name: str) -> None:
+    label, network_input, c1, c3, status = app.read_upload(file_data(ROOT / "tests" / "data" / "examples" / name))
+    assert max(label, key=label.get) == str(EXAMPLES[name])
+    assert network_input is not None and c1 is not None and c3 is not None
+
+
+def test_a_cleared_upload_shows_the_upload_hint() -> None:
+    assert_cleared(app.read_upload(None), "Upload a photo")
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("garbage.png", "Cannot read garbage.png"),
+        ("empty.jpg", "empty"),
+        ("truncated.png", "Cannot read truncated.png"),
+        ("tiny.png", "too small"),
+        ("blank.png", "blank"),
+    ],
+)
+def test_an_unusable_upload_gets_a_message_not_a_traceback(bad_files: dict, name: str, message: str) -> None:
+    outputs = app.read_upload(file_data(bad_files[name]))
+    assert_cleared(outputs, message)
+    assert "Traceback" not in outputs[-1] and outputs[-1].startswith("⚠️")
+
+
+def test_predict_returns_all_ten_probabilities() -> None:
+    probs = app.predict(file_data(ROOT / "tests" / "data" / "examples" / "scan_5.png"))
+    assert max(probs, key=probs.get) == "5"
+    assert sorted(probs) == [str(d) for d in range(10)]
+
+
+@pytest.mark.parametrize("name, message", [("garbage.png", "Cannot read"), ("blank.png", "blank")])
+def test_predict_raises_a_clear_gr_error(bad_files: dict, name: str, message: str) -> None:
+    with pytest.raises(gr.Error, match=message):
+        app.predict(file_data(bad_files[name]))
+    with pytest.raises(gr.Error, match="No image"):
+        app.predict(None)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    n=st.integers(1, 17),
+    h=st.integers(1, 31),
+    w=st.integers(1, 31),
+    columns=st.integers(1, 8),
+    scale=st.integers(1, 6),
+    peak=st.sampled_from([0.0, 1e-6, 1.0, 500.0]),
+)
+def test_tile_maps_lays_out_every_map(n: int, h: int, w: int, columns: int, scale: int, peak: float) -> None:
+    maps = np.random.default_rng(n * h * w).random((n, h, w)).astype(np.float32) * peak
+    grid = app.tile_maps(maps, columns, scale)
+    rows = -(-n // columns)
+    gap = app.MAP_GAP
+    assert grid.shape == (rows * (h * scale + gap) - gap, columns * (w * scale + gap) - gap, 3)
+    assert grid.dtype == np.uint8
+    # Each map's top-left block holds that map's first activation, coloured by the palette.
+    level = maps / maps.max() if maps.max() > 0 else maps
+    for i in range(n):
+        r, c = divmod(i, columns)
+        top, left = r * (h * scale + gap), c * (w * scale + gap)
+        expected = app.PALETTE[int(np.clip(level[i, 0, 0], 0, 1) * 255)]
+        assert (grid[top : top + scale, left : left + scale] == expected).all()
+
+
+def test_the_page_is_wired_as_the_issue_asks() -> None:
+    fns = {fn.name: fn for fn in app.demo.fns.values()}
+    stroke = fns["read_drawing"]
+    assert [t[1] for t in stroke.targets] == ["change"]
+    assert stroke.trigger_mode == "always_last" and stroke.show_progress == "hidden"
+    assert stroke.api_visibility == "private" and fns["read_upload"].api_visibility == "private"
+    assert fns["predict"].api_name == "predict" and fns["predict"].api_visibility == "public"
+    assert [c.get_block_name() for c in fns["predict"].outputs] == ["label"]  # no images on the API path
+    pad = next(b for b in app.demo.blocks.values() if getattr(b, "elem_id", None) == "sketchpad")
+    assert pad.canvas_size == (app.CANVAS_SIZE, app.CANVAS_SIZE) and pad.layers.disabled
+    assert pad.brush.default_size == app.BRUSH_RADIUS and pad.brush.colors == ["#000000"]
+    assert {"sketchpad", "prediction", "network-input", "c1-maps", "c3-maps", "upload", "status"} <= {
+        getattr(b, "elem_id", None) for b in app.demo.blocks.values()
+    }
+    assert 'querySelector(".toolbar-wrap button")' in app.JS and "MutationObserver" in app.JS
+
+
+# -- a real server on localhost ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """``demo`` launched the way ``python app.py`` launches it, on a free localhost port."""
+    _, url, _ = app.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
+    yield url.rstrip("/")
+    app.demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server_url: str) -> Client:
+    return Client(server_url, verbose=False)
+
+
+def test_predict_through_gradio_client(client: Client) -> None:
+    result = client.predict(handle_file(str(ROOT / "tests" / "data" / "examples" / "photo_7.jpg")), api_name="/predict")
+    assert result["label"] == "7"
+    assert len(result["confidences"]) == 10
+    assert result["confidences"][0]["label"] == "7" and result["confidences"][0]["confidence"] > 0.5
+
+
+@pytest.mark.parametrize("name, message", [("blank.png", "blank"), ("garbage.png", "Cannot read")])
+def test_predict_through_gradio_client_reports_unusable_images(
+    client: Client, bad_files: dict, name: str, message: str
+) -> None:
+    with pytest.raises(AppError, match=message):
+        client.predict(handle_file(str(bad_files[name])), api_name="/predict")
+
+
+def test_the_api_lists_predict_and_hides_the_ui_events(client: Client) -> None:
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert "/predict" in endpoints
+    assert not {"/read_drawing", "/read_upload"} & set(endpoints)
+
+
+def test_predict_with_the_readmes_curl_flow(server_url: str) -> None:
+    """Upload, POST /gradio_api/call/predict, then read the event stream, as the README's curl example does."""
+    with httpx.Client(base_url=server_url, timeout=30) as http:
+        with open(ROOT / "tests" / "data" / "examples" / "scan_4.png", "rb") as f:
+            uploaded = http.post("/gradio_api/upload", files={"files": ("digit.png", f, "image/png")}).json()
+        call = http.post("/gradio_api/call/predict", json={"data": [{"path": uploaded[0]}]}).json()
+        stream = http.get(f"/gradio_api/call/predict/{call['event_id']}").text
+    assert "event: complete" in stream
+    data = json.loads(stream.split("event: complete\ndata:", 1)[1].strip().splitlines()[0])
+    assert data[0]["label"] == "4"
+
+
+def test_uploads_above_the_limit_are_refused(client: Client, tmp_path: Path) -> None:
+    assert app.demo.max_file_size == 10 * 1024 * 1024
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG" + bytes(11 * 1024 * 1024))
+    with pytest.raises(Exception, match="(?i)size|large|exceed"):
+        client.predict(handle_file(str(big)), api_name="/predict")
+
+
+NO_OUTBOUND = """
+import json, sys, time, urllib.request
+outbound = []
+LOCAL = {"127.0.0.1", "::1", "localhost", "0.0.0.0", None}
+def hook(event, args):
+    if event == "socket.connect" and isinstance(args[1], tuple) and args[1][0] not in LOCAL:
+        outbound.append(str(args[1]))
+    elif event == "socket.getaddrinfo" and args[0] not in LOCAL:
+        outbound.append(str(args[0]))
+sys.addaudithook(hook)
+sys.path.insert(0, sys.argv[1])
+import app
+_, url, _ = app.launch(prevent_thread_lock=True, quiet=True)
+urllib.request.urlopen(url + "config").read()
+time.sleep(1.0)  # let any background thread (version check, telemetry) try its luck
+print(json.dumps({"outbound": outbound, "server_name": app.demo.server_name, "url": url}))
+app.demo.close()
+"""
+
+
+@pytest.mark.slow
+def test_python_app_makes_no_outbound_connection_and_listens_on_localhost() -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADIO_", "HF_"))}
+    env["GRADIO_SERVER_PORT"] = str(port)
+    done = subprocess.run(
+        [sys.executable, "-c", NO_OUTBOUND, str(ROOT)], env=env, capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
+    assert report["outbound"] == []
+    assert report["server_name"] == "127.0.0.1"
+    assert report["url"] == f"http://127.0.0.1:{port}/"
