@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DIGIT_HEIGHT = 0.55  # of the sketchpad's height: a digit drawn comfortably inside the canvas
-STEP_PX = 3.0  # mouse moves at most this far between two pointer events
+STEP_PX = 10.0  # mouse moves at most this far between two pointer events, as a brisk hand at 60 Hz
 # The Label's headline: the top digit, empty when the label is cleared.
 LABEL_TEXT_JS = "() => { const h = document.querySelector('#prediction h2'); return h ? h.textContent.trim() : ''; }"
 
