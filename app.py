@@ -21,10 +21,12 @@ import torch
 from lenet import BlankImageError, Classifier, Prediction
 
 ROOT = Path(__file__).resolve().parent
-EXAMPLES = sorted((ROOT / "tests" / "data" / "examples").glob("*.[pj][np]g"))
-# Canvas side in px. Every stroke uploads the background, the layer and the composite
-# as PNGs, twice; at 800 px the browser spends ~0.35 s encoding them alone. 280 px is
-# ten times MNIST's 28 and more than the 32 px network input can use.
+EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"  # rendered from real pen strokes by make_examples.py
+EXAMPLES = sorted([*EXAMPLES_DIR.glob("*.png"), *EXAMPLES_DIR.glob("*.jpg")])
+# Canvas side in px. Every stroke uploads the background, the layer and the composite as
+# PNGs, twice, and the browser encodes them first (~0.35 s at 800 px). Pen-up -> label in
+# headless Chromium measured ~2.2 s at 800 px with layers, ~1.0 s at 400 px, ~0.86 s at 280 px
+# (tests/bench_app.py --sizes). 280 px is ten times MNIST's 28, far more than the 32 px input uses.
 CANVAS_SIZE = 280
 BRUSH_RADIUS = 9  # px on the 280 px canvas: an 18 px line, a digit-thick stroke
 MAX_FILE_SIZE = "10mb"  # a phone photo fits; lenet refuses more than 40 megapixels anyway
@@ -73,12 +75,12 @@ def label_value(pred: Prediction) -> dict[str, float]:
 
 
 def shown(pred: Prediction) -> tuple[Any, ...]:
-    """The outputs for one prediction: label, network input, C1, C3, status."""
+    """The outputs for one prediction made with maps=True: label, network input, C1, C3, status."""
     network_input = (pred.model_input * 255).round().astype(np.uint8)  # (32, 32), ink = white, as MNIST
     network_input = network_input.repeat(INPUT_SCALE, axis=0).repeat(INPUT_SCALE, axis=1)  # (224, 224)
-    maps = pred.maps or {}
-    c1 = tile_maps(maps["C1"], MAP_COLUMNS["C1"], MAP_SCALE["C1"])
-    c3 = tile_maps(maps["C3"], MAP_COLUMNS["C3"], MAP_SCALE["C3"])
+    assert pred.maps is not None, "predict with maps=True"
+    c1 = tile_maps(pred.maps["C1"], MAP_COLUMNS["C1"], MAP_SCALE["C1"])
+    c3 = tile_maps(pred.maps["C3"], MAP_COLUMNS["C3"], MAP_SCALE["C3"])
     status = f"The network reads **{pred.digit}** ({pred.confidence:.0%} sure)."
     return label_value(pred), network_input, c1, c3, status
 
@@ -122,7 +124,7 @@ def predict(file: dict | None) -> dict[str, float]:
 
 HOW_IT_WORKS = """
 ### How it works
-The pictures above are the network's layers, in the order it computes them
+The pictures on this page are the network's layers, in the order it computes them
 (the names are the PyTorch tutorial's, after LeCun et al., 1998):
 
 1. **Input, 32×32.** Your digit is cropped to its ink, scaled so its longer side is 20 px
