@@ -256,22 +256,31 @@ def write_outputs(model: LeNet, metrics: dict, out: Path, command: str) -> dict:
 def model_card(metrics: dict) -> str:
     """A short model card for the weights folder."""
     test = metrics["mnist_test"]
-    pen = metrics.get("pen_digits")
-    pen_line = (
-        f"- Real pen-drawn digits (UNIPEN dev set, {pen['n']} digits rendered as sketchpad canvases): "
-        f"**{pen['accuracy']:.2%}**\n"
-        if pen
-        else ""
-    )
+    pen = metrics["training_data"].get("pen")
+    if pen:
+        held = metrics.get("pen_heldout")
+        data = (
+            f"and on {pen['train_digits']:,} canvases rendered from the real pen-drawn digits of "
+            f"{len(pen['train_writers'])} writers (UNIPEN, CC BY 4.0)"
+        )
+        pen_line = (
+            f"- Real pen-drawn digits of the {len(pen['heldout_writers'])} writers held out of training "
+            f"({held['n']:,} digits, rendered as sketchpad canvases): **{held['accuracy']:.2%}**\n"
+            if held
+            else ""
+        )
+    else:
+        data, pen_line = "", ""
     return f"""# LeNet weights
 
 `{metrics["checkpoint"]}` is the PyTorch tutorial's LeNet (81,194 parameters, {metrics["checkpoint_bytes"]:,} bytes),
-trained on MNIST's 60,000 training digits after the same preprocessing that every drawing goes through,
-with random affine, elastic and stroke-thickness augmentation.
+trained on MNIST's 60,000 training digits (plus {metrics["training_data"]["slashed_zeros"]} zeros given a slash)
+{data}, all through the same preprocessing that every drawing goes through, with random affine, elastic and
+stroke-thickness augmentation.
 
 - MNIST test accuracy ({test["n"]:,} digits, through `Classifier`): **{test["accuracy"]:.2%}**
 {pen_line}- sha256: `{metrics["checkpoint_sha256"]}` (also in `{metrics["checkpoint"]}.sha256`, checked at every load)
-- Trained in {metrics["training_seconds"]:.0f} s on {metrics["threads"]} CPU threads with torch
+- Trained in {metrics["training_seconds"]:.0f} s with {metrics["threads"]} torch thread(s), torch
   {metrics["torch_version"]}, seed {metrics["seed"]}, {metrics["epochs"]} epochs.
 
 Reproduce exactly with:
@@ -281,7 +290,7 @@ Reproduce exactly with:
 ```
 
 Without `--data-dir` the command downloads MNIST and verifies its checksums. `metrics.json` holds the
-per-class accuracy, the confusion matrix, the per-epoch history and the data checksums.
+per-class accuracy, the confusion matrix, the per-epoch history, the data checksums and the writers used.
 """
 
 
