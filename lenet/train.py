@@ -35,7 +35,7 @@ class TrainConfig:
     """Everything that determines a training run (the CLI's flags)."""
 
     data_dir: Path | None = None
-    epochs: int = 14
+    epochs: int = 30
     batch_size: int = 128
     lr: float = 3e-3
     weight_decay: float = 1e-4
