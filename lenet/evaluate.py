@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .data import DEFAULT_DATA_DIR, load_mnist
+from .data import DEFAULT_DATA_DIR, DataError, load_mnist
 from .inference import DEFAULT_WEIGHTS, Classifier
 from .pen import STYLES, PenDigits, render_digit, render_inputs
 
@@ -183,7 +183,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--json", action="store_true", help="print the figures as JSON (default: off)")
     args = p.parse_args(argv)
     clfs = [Classifier.load(w) for w in args.weights or [None]]
-    mnist = None if args.no_mnist else evaluate_mnist(clfs[0], args.data_dir, args.limit)
+    try:
+        mnist = None if args.no_mnist else evaluate_mnist(clfs[0], args.data_dir, args.limit)
+    except DataError as e:
+        raise SystemExit(f"error: {e}") from None
     pen = None
     if args.pen_digits:
         ds = PenDigits.load(args.pen_digits)

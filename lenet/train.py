@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from .data import DEFAULT_DATA_DIR, ensure_mnist, md5_of, mnist_inputs, read_idx
+from .data import DEFAULT_DATA_DIR, DataError, ensure_mnist, md5_of, mnist_inputs, read_idx
 from .inference import WEIGHTS_DIR, Classifier, save_checkpoint
 from .model import LeNet
 from .pen import PenDigits, render_inputs, split_writers
@@ -336,7 +336,10 @@ def main(argv: list[str] | None = None) -> dict:
     """The training CLI: train, write the checkpoint, metrics and model card, print the figures."""
     argv = sys.argv[1:] if argv is None else argv
     cfg = parse_args(argv)
-    model, metrics = train(cfg)
+    try:
+        model, metrics = train(cfg)
+    except DataError as e:
+        raise SystemExit(f"error: {e}") from None
     metrics = write_outputs(model, metrics, cfg.out, " ".join(["python -m lenet.train", *argv]))
     print(f"MNIST test accuracy: {metrics['mnist_test']['accuracy']:.4%}")
     print("per class: " + "  ".join(f"{d}:{a:.2%}" for d, a in enumerate(metrics["mnist_test"]["per_class_accuracy"])))
