@@ -5,8 +5,9 @@
     python tests/bench_app.py --sizes 400,280     # also app-like sketchpads with other canvas sizes
 
 1. ``/predict`` round trip through gradio_client (upload + call + result): app.py against a
-   minimal one-function app, ``gr.Interface(fn, gr.Image(), gr.Label())``. The same again as
-   plain HTTP (the README's curl flow), where gradio_client's own ~0.1 s does not mask the server.
+   minimal one-function app, ``gr.Interface(fn, gr.Image(), gr.Label())``. gradio_client polls
+   for results every 50 ms, so its round trips come in 50 ms steps that mask the servers; the
+   same calls as plain HTTP (the README's curl flow) show the servers themselves.
 2. Pen-up -> label shown, in headless Chromium: a one-stroke digit drawn with the mouse, timed
    in the page from the pointerup event to the moment ``#prediction`` shows a digit; app.py
    against ``gr.Interface(fn, gr.Sketchpad(), gr.Label(), live=True)`` with its defaults

@@ -93,7 +93,7 @@ def test_draw_a_seven_clear_and_draw_a_three(browser_page) -> None:
     wait_for_label(page, "3")
 
 
-def test_a_broken_upload_gets_a_message_in_the_page(browser_page, tmp_path: Path) -> None:
+def test_uploads_and_examples_in_the_page(browser_page, tmp_path: Path) -> None:
     page = browser_page
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png" * 20)
@@ -108,6 +108,8 @@ def test_a_broken_upload_gets_a_message_in_the_page(browser_page, tmp_path: Path
 
     page.locator("#upload input[type=file]").set_input_files(str(ROOT / "tests" / "data" / "examples" / "photo_9.jpg"))
     wait_for_label(page, "9")
+    page.locator(".gallery-item", has=page.locator("img[src$='scan_4.png']")).click()  # an example
+    wait_for_label(page, "4")
 
 
 def test_the_page_fetches_nothing_from_outside(browser_page) -> None:
