@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 INPUT_SIZE = 32  # what the network takes
 FRAME_SIZE = 28  # MNIST's field, padded by 2 on each side to INPUT_SIZE
@@ -45,6 +45,9 @@ BLANK_CONTRAST = 0.12  # ink must stand out from the background by this much
 PHOTO_FLOOR = 0.25  # in a photo, ink fainter than this fraction of the darkest is noise
 NOISE_FLAT = 0.004  # background grain below this: a drawn canvas, not a photo
 MIN_INK_PIXELS = 3  # fewer ink pixels than this (after shrinking) is a blank
+
+
+BLANK_MESSAGE = "The canvas is blank: draw a digit (or, for a photo, one dark digit on light paper)."
 
 
 class BlankImageError(ValueError):
@@ -98,6 +101,7 @@ def _open_file(path: str | os.PathLike) -> Image.Image:
         img = Image.open(p)
         _check_size(*img.size)  # from the header, before the pixels are decoded
         img.load()
+        img = ImageOps.exif_transpose(img)  # phone photos are often stored sideways
     except ValueError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
@@ -126,7 +130,7 @@ def _read_sketchpad(value: dict) -> np.ndarray:
         return _read(composite)
     layers = [layer for layer in value.get("layers") or [] if layer is not None]
     if not layers:
-        raise BlankImageError("The canvas is blank: draw a digit.")
+        raise BlankImageError(BLANK_MESSAGE)
     # Ink is wherever any layer has it; the max of their alphas keeps every stroke.
     arrays = [_read(layer) for layer in layers]
     if any(a.shape != arrays[0].shape or a.shape[2] != 4 for a in arrays):
@@ -215,9 +219,13 @@ def _ink_map(image: Any) -> np.ndarray:
         ink = background - g if dark_ink else g - background
         return _check_ink(ink / max(background if dark_ink else 1.0 - background, 0.05))
     # A photo or scan: paper with uneven light. Ink is the relative darkening against the local paper.
-    paper = _paper(g if dark_ink else 1.0 - g)
-    ink = (paper - g) / np.maximum(paper, 0.05) if dark_ink else (g - (1.0 - paper)) / np.maximum(paper, 0.05)
-    return _check_ink(ink, noise=noise / max(background if dark_ink else 1.0 - background, 0.05))
+    light = g if dark_ink else 1.0 - g
+    paper = np.maximum(_paper(light), 0.05)
+    ink = (paper - light) / paper
+    # The grain is what is left of the background once its light is divided out (not the light's gradient).
+    rest = ink[::2, ::2]
+    grain = 1.4826 * float(np.median(np.abs(rest - np.median(rest))))
+    return _check_ink(ink, noise=max(grain, NOISE_FLAT))
 
 
 def _to_unit(a: np.ndarray) -> np.ndarray:
@@ -267,13 +275,13 @@ def _paper(g: np.ndarray) -> np.ndarray:
 def _check_ink(ink: np.ndarray, noise: float = 0.0) -> np.ndarray:
     """Stretch the ink's contrast to [0, 1] and refuse a blank; ``noise`` > 0 marks a photo's grain."""
     peak = float(ink.max())
-    if peak < max(BLANK_CONTRAST, 6 * noise):
-        raise BlankImageError("The canvas is blank: draw a digit.")
+    if peak < max(BLANK_CONTRAST, 10 * noise):  # a photo's grain is heavy-tailed: demand clear ink
+        raise BlankImageError(BLANK_MESSAGE)
     # The strongest strokes become 1; in a photo, grain and faint smudges below the floor are not ink.
-    floor = max(PHOTO_FLOOR * peak, 4 * noise) if noise > 0 else 0.0
+    floor = max(PHOTO_FLOOR * peak, 5 * noise) if noise > 0 else 0.0
     ink = np.clip((ink - floor) / (peak - floor), 0.0, 1.0, dtype=np.float32)
     if np.count_nonzero(ink > 0.5) < MIN_INK_PIXELS:
-        raise BlankImageError("The canvas is blank: draw a digit.")
+        raise BlankImageError(BLANK_MESSAGE)
     return ink
 
 
@@ -333,8 +341,7 @@ def _morph(ink: np.ndarray, radius: float, op) -> np.ndarray:
 
 def _morph_step(a: np.ndarray, op, square: bool) -> np.ndarray:
     """One step of a 3x3 cross (or square) max/min filter; alternating them approximates a disc."""
-    pad_value = 0.0 if op is np.maximum else 0.0
-    p = np.pad(a, 1, constant_values=pad_value)
+    p = np.pad(a, 1)  # zero: no ink beyond the edge
     out = op(op(p[1:-1, 1:-1], p[:-2, 1:-1]), op(p[2:, 1:-1], op(p[1:-1, :-2], p[1:-1, 2:])))
     if square:
         out = op(op(out, p[:-2, :-2]), op(op(p[:-2, 2:], p[2:, :-2]), p[2:, 2:]))
