@@ -241,7 +241,6 @@ def write_outputs(model: LeNet, metrics: dict, out: Path, command: str) -> dict:
     meta = {
         "mnist_test_accuracy": metrics["mnist_test"]["accuracy"],
         "seed": metrics["seed"],
-        "command": command,
         "pen_training": metrics["training_data"].get("pen", {}),
     }
     metrics["checkpoint"] = out.name
