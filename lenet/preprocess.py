@@ -94,7 +94,7 @@ def _open_file(path: str | os.PathLike) -> Image.Image:
     """Open an image file, checking its size before decoding the pixels."""
     p = Path(path)
     if not p.is_file():
-        raise ValueError(f"No such image file: {str(path)[:200]!r}.")
+        raise ValueError(f"No such image file: {str(path)[:200]!r}: pass the path of a PNG or JPEG of a digit.")
     if p.stat().st_size == 0:
         raise ValueError(f"The file {p.name} is empty: upload a PNG or JPEG of a digit.")
     try:
