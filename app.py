@@ -17,6 +17,9 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import torch
+from gradio.data_classes import ImageData
+from gradio.utils import get_upload_folder, is_in_or_equal
+from pydantic import model_validator
 
 from lenet import BlankImageError, Classifier, Prediction
 
@@ -30,6 +33,10 @@ EXAMPLES = sorted([*EXAMPLES_DIR.glob("*.png"), *EXAMPLES_DIR.glob("*.jpg")])
 CANVAS_SIZE = 280
 BRUSH_RADIUS = 9  # px on the 280 px canvas: an 18 px line, a digit-thick stroke
 MAX_FILE_SIZE = "10mb"  # a phone photo fits; lenet refuses more than 40 megapixels anyway
+# Uploaded files read at once, by /predict and the Upload tab together. Reading a 40-megapixel upload
+# takes ~450 MB, so two keep the server under 2 GB; more were no faster (tests/benchmark.py).
+FILE_READERS = 2
+QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
 MAP_SCALE = {"C1": 4, "C3": 6}  # nearest-neighbour upscaling of each map, to a similar size
 MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
 MAP_GAP = 4  # px of grey between maps
@@ -37,6 +44,8 @@ MAP_GAP_COLOUR = 205
 INPUT_SCALE = 7  # the 32x32 input is sent as 224x224 blocks: crisp however the browser scales it
 DRAW_HINT = "✍️ **Draw a digit** on the canvas: the network reads it after every stroke."
 UPLOAD_HINT = "📷 **Upload a photo or scan** of one handwritten digit, dark ink on light paper, or click an example."
+NO_IMAGE = "No image was given: send a PNG or JPEG of one handwritten digit as a file (gradio_client: handle_file)."
+NOT_UPLOADED = "Only images uploaded to this server are read: upload the file first (gradio_client: handle_file)."
 
 CLASSIFIER = Classifier.load()
 
@@ -90,6 +99,18 @@ def cleared(message: str) -> tuple[Any, ...]:
     return None, None, None, None, message
 
 
+def uploaded_path(file: Any) -> str:
+    """The path of an uploaded image file (a FileData dict); anything else raises a ValueError saying what to send."""
+    path = file.get("path") if isinstance(file, dict) else None
+    if not isinstance(path, str) or not path:
+        raise ValueError(NO_IMAGE)
+    # With preprocess=False gradio checks a payload's path only when it is marked as FileData: read
+    # nothing but uploads, never another file on the server. Like gradio, only once the app is served.
+    if demo.is_running and not is_in_or_equal(path, get_upload_folder()):
+        raise ValueError(NOT_UPLOADED)
+    return path
+
+
 def read_drawing(value: dict | None) -> tuple[Any, ...]:
     """Per stroke: the sketchpad's value -> all outputs; a blank canvas clears them and shows the hint."""
     if value is None:
@@ -107,19 +128,27 @@ def read_upload(file: dict | None) -> tuple[Any, ...]:
     if file is None:
         return cleared(UPLOAD_HINT)
     try:
-        return shown(CLASSIFIER.predict(file["path"], maps=True))
+        return shown(CLASSIFIER.predict(uploaded_path(file), maps=True))
     except ValueError as e:
         return cleared(f"⚠️ {e}")
 
 
 def predict(file: dict | None) -> dict[str, float]:
     """/predict: one image file -> the ten digits' probabilities (a gr.Label value); unusable images raise gr.Error."""
-    if file is None:
-        raise gr.Error("No image was given: send a PNG or JPEG of one handwritten digit.")
     try:
-        return label_value(CLASSIFIER.predict(file["path"]))
+        return label_value(CLASSIFIER.predict(uploaded_path(file)))
     except ValueError as e:
         raise gr.Error(str(e)) from e
+
+
+class ApiImageData(ImageData):
+    """/predict's payload. Anything but a file (a string, a list, a sketchpad dict) passes as "no file", so
+    predict() answers it with NO_IMAGE instead of gradio failing validation with a bare "Error"."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _anything_else_is_no_file(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) and isinstance(value.get("path"), (str, type(None))) else {}
 
 
 HOW_IT_WORKS = """
@@ -240,14 +269,25 @@ def build() -> gr.Blocks:
             preprocess=False,
             show_progress="minimal",
             api_visibility="private",
+            concurrency_limit=FILE_READERS,
+            concurrency_id="read_file",
         )
 
         # /predict: its own event on hidden components, so API calls carry no images back.
         api_image = gr.Image(type="filepath", visible=False)
+        api_image.data_model = ApiImageData  # same schema for the API docs; see ApiImageData
         api_label = gr.Label(visible=False)
         api_trigger = gr.Button(visible=False)
-        api_trigger.click(predict, api_image, api_label, preprocess=False, api_name="predict")
-    demo.queue(default_concurrency_limit=4, max_size=64)
+        api_trigger.click(
+            predict,
+            api_image,
+            api_label,
+            preprocess=False,
+            api_name="predict",
+            concurrency_limit=FILE_READERS,
+            concurrency_id="read_file",
+        )
+    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
     return demo
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled classifier, optional data locations, and skip-or-fail.
+"""Shared fixtures: the bundled classifier, the app served in-process, optional data locations, and skip-or-fail.
 
 Tests that need MNIST, the pen-digit set or a browser skip with a reason when
 those are missing; with LENET_REQUIRE_ALL=1 (set by CI) such a skip fails instead.
@@ -32,6 +32,31 @@ def skip_or_fail(reason: str) -> None:
 def clf() -> Classifier:
     """The bundled weights, loaded once."""
     return Classifier.load()
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """``app.demo`` launched the way ``python app.py`` launches it, on a free localhost port, for one test module.
+
+    While it runs, the app's handlers read only files uploaded to it (see ``app.uploaded_path``).
+    """
+    from browser_helpers import free_port
+
+    import app
+
+    _, url, _ = app.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
+    yield url.rstrip("/")
+    app.demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server_url: str):
+    """A gradio_client connected to ``server_url``."""
+    from gradio_client import Client
+
+    c = Client(server_url, verbose=False)
+    yield c
+    c.close()
 
 
 @pytest.fixture(scope="session")

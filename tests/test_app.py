@@ -207,17 +207,7 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
 # -- a real server on localhost ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server_url():
-    """``demo`` launched the way ``python app.py`` launches it, on a free localhost port."""
-    _, url, _ = app.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
-    yield url.rstrip("/")
-    app.demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(server_url: str) -> Client:
-    return Client(server_url, verbose=False)
+# server_url and client (tests/conftest.py): this module's own launch of app.demo.
 
 
 def test_predict_through_gradio_client(client: Client) -> None:

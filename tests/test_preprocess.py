@@ -224,21 +224,85 @@ def test_unreadable_files_raise_value_error(tmp_path: Path) -> None:
             to_model_input(path)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    hnp.arrays(
-        dtype=st.sampled_from([np.uint8, np.uint16, np.int32, np.float32, np.float64]),
-        shape=hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=40),
-    )
-)
-def test_any_array_gives_a_valid_input_or_a_value_error(arr: np.ndarray) -> None:
-    # Whatever a caller passes, the answer is a valid input or a ValueError, never another exception.
+def assert_prediction_or_value_error(clf: Classifier, image) -> None:
+    """Whatever a caller passes: a ValueError, or a valid input with finite probabilities summing to 1."""
     try:
-        x = to_model_input(arr)
+        p = clf.predict(image)
     except ValueError:
         return
+    x = p.model_input
     assert x.shape == (32, 32) and x.dtype == np.float32
     assert np.isfinite(x).all() and x.min() >= 0 and x.max() <= 1
+    probs = np.asarray(p.probabilities)
+    assert probs.shape == (10,) and np.isfinite(probs).all() and probs.min() >= 0
+    assert probs.sum() == pytest.approx(1.0, abs=1e-5) and p.digit == int(probs.argmax())
+
+
+SHAPES = hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=40)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        # Any value each dtype holds: extremes, negatives, NaN and infinities included.
+        hnp.arrays(dtype=st.sampled_from([np.uint8, np.uint16, np.int32, np.float32, np.float64]), shape=SHAPES),
+        # The value ranges images come in: 0-1, 0-255, 0-65535, and just beyond.
+        hnp.arrays(np.float64, SHAPES, elements=st.floats(0, 1)),
+        hnp.arrays(np.float32, SHAPES, elements=st.floats(0, 255, width=32)),
+        hnp.arrays(np.int64, SHAPES, elements=st.integers(-1, 70_000)),
+    )
+)
+def test_any_array_gives_a_valid_input_or_a_value_error(clf: Classifier, arr: np.ndarray) -> None:
+    # Whatever a caller passes, the answer is a valid input and probabilities, or a ValueError, never another exception.
+    assert_prediction_or_value_error(clf, arr)
+
+
+# PIL mode -> the numpy dtype and channels that PIL.Image.fromarray turns into it ("P" is "L" with a palette).
+PIL_LAYOUTS = {
+    "1": (np.bool_, 1),
+    "L": (np.uint8, 1),
+    "LA": (np.uint8, 2),
+    "P": (np.uint8, 1),
+    "RGB": (np.uint8, 3),
+    "RGBA": (np.uint8, 4),
+    "I;16": (np.uint16, 1),
+    "I": (np.int32, 1),
+    "F": (np.float32, 1),
+}
+# Besides any value the dtype holds: the ranges 32-bit images come in (16-bit counts; 0-1 or 0-255 floats).
+PIL_RANGES = {"I": st.integers(0, 65535), "F": st.floats(0, 1, width=32) | st.floats(0, 255, width=32)}
+
+
+@st.composite
+def pil_images(draw: st.DrawFn) -> Image.Image:
+    """A PIL image of any mode above: noise, or a box of one colour on another, with any values the mode holds."""
+    mode = draw(st.sampled_from(sorted(PIL_LAYOUTS)))
+    dtype, channels = PIL_LAYOUTS[mode]
+    h, w = draw(st.integers(4, 48)), draw(st.integers(4, 48))
+    shape = (h, w) if channels == 1 else (h, w, channels)
+    values = st.booleans() if dtype is np.bool_ else hnp.from_dtype(np.dtype(dtype))
+    values = PIL_RANGES[mode] | values if mode in PIL_RANGES else values
+    if draw(st.booleans()):
+        arr = draw(hnp.arrays(dtype, shape, elements=values))
+    else:
+        arr = np.empty(shape, dtype)
+        arr[...] = draw(hnp.arrays(dtype, shape[2:], elements=values))  # the paper
+        top, bottom = sorted(draw(st.lists(st.integers(0, h), min_size=2, max_size=2)))
+        left, right = sorted(draw(st.lists(st.integers(0, w), min_size=2, max_size=2)))
+        arr[top:bottom, left:right] = draw(hnp.arrays(dtype, shape[2:], elements=values))  # the ink
+    image = Image.fromarray(arr)
+    if mode == "P":
+        image.putpalette(draw(st.binary(min_size=768, max_size=768)))
+        if draw(st.booleans()):
+            image.info["transparency"] = draw(st.integers(0, 255))
+    assert image.mode == mode
+    return image
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(pil_images())
+def test_any_pil_image_gives_a_valid_input_or_a_value_error(clf: Classifier, image: Image.Image) -> None:
+    assert_prediction_or_value_error(clf, image)
 
 
 # -- accepted formats -----------------------------------------------------------------------------

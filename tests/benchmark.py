@@ -1,0 +1,345 @@
+"""Speed of the lenet package and of the served app, each figure against a reference measured in the same run.
+
+    python tests/benchmark.py                # in-process figures, then the load test (about a minute)
+    python tests/benchmark.py --no-load      # in-process figures only
+    python tests/benchmark.py --only-load --concurrency-limit 4 --batch 8   # the load test, other queue settings
+
+Prints, with torch on one thread as ``app.launch()`` sets it:
+- ``Classifier.predict`` p50/p99 on sketchpad canvases (opaque white RGBA, black ink, as Gradio's
+  sketchpad sends its composite) of 280, 512 and 800 px, as ratios to the bare LeNet forward pass;
+- ``predict_batch`` throughput on 256 canvases of 512 px, against one ``predict`` call per canvas;
+- the load test of ``/predict`` on the app served in its own process, as ``python app.py`` serves it:
+  16 concurrent gradio_client users x 15 calls, their throughput and p50/p99 against single-user
+  latency, errors and wrong answers; and the server's CPU per call against ``predict`` in-process.
+``--concurrency-limit`` and ``--batch`` change /predict's queue settings for one run, to compare them
+(``--batch N`` serves it with ``predict_batch`` over up to N calls; the app does not, as one bad image
+then fails every call in its batch). No figure is asserted: this measures, the tests check behaviour
+(tests/test_robustness.py runs the same load test and asserts no errors and right answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+import torch
+from browser_helpers import free_port
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from lenet import Classifier, normalize  # noqa: E402
+from lenet.pen import PenDigits, render, smooth  # noqa: E402
+
+PEN_SAMPLE = ROOT / "tests" / "data" / "pen_sample.npz"
+CANVASES = (280, 512, 800)
+BATCH = 256
+USERS, CALLS = 16, 15
+LOAD_DIGITS = 32  # distinct digit files the load test cycles through
+
+
+@dataclass
+class LoadResult:
+    """What a load test saw: per-call latencies of the answered calls (s), failures, wrong answers, wall time (s)."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    wall: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        """Answered calls per second of wall time."""
+        return len(self.latencies) / self.wall if self.wall else 0.0
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p99 of a list of seconds, in ms."""
+    a = np.asarray(samples) * 1e3
+    return float(np.percentile(a, 50)), float(np.percentile(a, 99))
+
+
+def sketchpad_canvases(size: int, count: int, seed: int = 0) -> tuple[list[np.ndarray], list[int]]:
+    """Pen digits drawn as the sketchpad's composite: (size, size, 4) opaque white RGBA with black ink."""
+    ds = PenDigits.load(PEN_SAMPLE)
+    images, labels = [], []
+    for k in range(count):
+        i = k % len(ds)
+        rng = np.random.default_rng([seed, k])
+        strokes = [smooth(s, float(ds.quantum[i])) for s in ds.strokes(i)]
+        rgb = np.asarray(render(strokes, canvas=size, brush=18 * size / 280, style="rgb_white", rng=rng))
+        images.append(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]))
+        labels.append(int(ds.labels[i]))
+    return images, labels
+
+
+def digit_files(
+    folder: Path, clf: Classifier, count: int = LOAD_DIGITS, size: int = 280
+) -> tuple[list[str], list[int]]:
+    """``count`` sketchpad canvases saved as PNGs, only digits ``clf`` reads right: the load test checks the
+    server's answers, not the model's accuracy."""
+    images, labels = sketchpad_canvases(size, 2 * count, seed=1)
+    files, kept = [], []
+    for k, (image, label) in enumerate(zip(images, labels, strict=True)):
+        if len(files) == count:
+            break
+        if clf.predict(image).digit != label:
+            continue
+        path = folder / f"digit{k}_{label}.png"
+        Image.fromarray(image).save(path)
+        files.append(str(path))
+        kept.append(label)
+    return files, kept
+
+
+@contextmanager
+def served(command: list[str], timeout: float = 180.0) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Run a server command (cwd = the repository, GRADIO_SERVER_PORT = a free port); yield the process and
+    its URL once it answers, and stop it on the way out, whatever happened."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty server never blocks on it
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"{command} exited with {proc.returncode}: {log.read()[-3000:].decode()}")
+                try:
+                    if httpx.get(f"{url}/config", timeout=5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{command} did not answer on {url} within {timeout:.0f} s")
+                time.sleep(0.25)
+            yield proc, url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def time_calls(fn, args: list, repeat: int = 1) -> list[float]:
+    """Wall time of fn(a) for every a in args (after one warm-up call), in seconds."""
+    fn(args[0])
+    out = []
+    for _ in range(repeat):
+        for a in args:
+            t = time.perf_counter()
+            fn(a)
+            out.append(time.perf_counter() - t)
+    return out
+
+
+def load_test(url: str, files: list[str], labels: list[int], users: int = USERS, calls: int = CALLS) -> LoadResult:
+    """``users`` gradio_client users at once, each making ``calls`` /predict calls in a row on the digit files."""
+    from gradio_client import Client, handle_file
+
+    clients = [Client(url, verbose=False) for _ in range(users)]  # connected before the clock starts
+    result = LoadResult()
+    lock = threading.Lock()
+    start = threading.Barrier(users + 1)
+
+    def user(k: int) -> None:
+        start.wait()
+        for j in range(calls):
+            n = (k * calls + j) % len(files)
+            t = time.perf_counter()
+            try:
+                out = clients[k].predict(handle_file(files[n]), api_name="/predict")
+            except Exception as e:  # every failure is counted, none stops the run
+                with lock:
+                    result.errors.append(f"{type(e).__name__}: {e}")
+                continue
+            elapsed = time.perf_counter() - t
+            with lock:
+                result.latencies.append(elapsed)
+                if str(out.get("label")) != str(labels[n]):
+                    result.wrong.append(f"{Path(files[n]).name} read as {out.get('label')}")
+
+    threads = [threading.Thread(target=user, args=(k,)) for k in range(users)]
+    for th in threads:
+        th.start()
+    start.wait()
+    t = time.perf_counter()
+    for th in threads:
+        th.join()
+    result.wall = time.perf_counter() - t
+    for c in clients:
+        c.close()
+    return result
+
+
+def bench_predict(clf: Classifier) -> None:
+    """predict() on each canvas size against the bare forward pass."""
+    x = torch.from_numpy(normalize(np.zeros((1, 1, 32, 32), np.float32)))
+    with torch.inference_mode():
+        forward = time_calls(clf.model, [x] * 300, repeat=3)
+    f50, f99 = percentiles(forward)
+    print(f"bare LeNet forward, 1 image:     p50 {f50:7.3f} ms   p99 {f99:7.3f} ms")
+    for size in CANVASES:
+        images, _ = sketchpad_canvases(size, 60)
+        p50, p99 = percentiles(time_calls(clf.predict, images, repeat=5))
+        print(
+            f"predict() on {size} px canvases:  p50 {p50:7.3f} ms   p99 {p99:7.3f} ms"
+            f"   = {p50 / f50:5.1f}x / {p99 / f99:5.1f}x the bare forward"
+        )
+
+
+def bench_batch(clf: Classifier) -> None:
+    """predict_batch throughput on 256 canvases against 256 single predict() calls."""
+    images, _ = sketchpad_canvases(512, BATCH)
+    clf.predict_batch(images[:8])
+    t = time.perf_counter()
+    clf.predict_batch(images)
+    batch = time.perf_counter() - t
+    t = time.perf_counter()
+    for image in images:
+        clf.predict(image)
+    single = time.perf_counter() - t
+    print(
+        f"predict_batch, {BATCH} x 512 px:     {BATCH / batch:7.0f} images/s"
+        f"   vs {BATCH / single:.0f} images/s one predict() each = {single / batch:.2f}x the throughput"
+    )
+
+
+def tune(concurrency_limit: int | None, batch: int) -> None:
+    """Change /predict's queue settings for this run only, to compare them (see ``--help``)."""
+    import gradio as gr
+
+    import app
+
+    fn = next(f for f in app.demo.fns.values() if f.api_name == "predict")
+    if concurrency_limit is not None:
+        fn.concurrency_limit = concurrency_limit
+    if batch:
+
+        def predict_batch(files: list) -> list[list]:
+            # One bad image fails every call in its batch, with its message: this variant is for measuring only.
+            try:
+                preds = app.CLASSIFIER.predict_batch([app.uploaded_path(f) for f in files])
+            except ValueError as e:
+                raise gr.Error(str(e)) from e
+            return [[app.label_value(p) for p in preds]]
+
+        fn.fn, fn.batch, fn.max_batch_size = predict_batch, True, batch
+
+
+def serve(concurrency_limit: int | None, batch: int) -> None:
+    """Serve the app as ``python app.py`` does, with /predict's queue settings changed as asked."""
+    import app
+
+    tune(concurrency_limit, batch)
+    app.launch()
+
+
+def queue_settings(concurrency_limit: int | None, batch: int) -> str:
+    """/predict's queue settings in the app, with the ones asked for instead."""
+    import app
+
+    fn = next(f for f in app.demo.fns.values() if f.api_name == "predict")
+    limit = app.demo._queue.default_concurrency_limit if fn.concurrency_limit == "default" else fn.concurrency_limit
+    return (
+        f"concurrency_limit {limit if concurrency_limit is None else concurrency_limit}"
+        f" (concurrency_id {fn.concurrency_id!r}), max_size {app.demo._queue.max_size},"
+        f" batch {f'up to {batch}' if batch else 'off'}"
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, in seconds (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_load(clf: Classifier, concurrency_limit: int | None = None, batch: int = 0) -> None:
+    """16 concurrent gradio_client users x 15 /predict calls against single-user latency, on a served app."""
+    from gradio_client import Client, handle_file
+
+    command = [sys.executable, __file__, "--serve", "--batch", str(batch)]
+    if concurrency_limit is not None:
+        command += ["--concurrency-limit", str(concurrency_limit)]
+    with tempfile.TemporaryDirectory() as tmp, served(command) as (proc, url):
+        files, labels = digit_files(Path(tmp), clf)
+        in_process = time_calls(clf.predict, files, repeat=3)
+        client = Client(url, verbose=False)
+        single = time_calls(lambda f: client.predict(handle_file(f), api_name="/predict"), files * 2)
+        client.close()
+        server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
+        load = load_test(url, files, labels)
+        server_cpu, client_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - client_cpu
+    s50, s99 = percentiles(single)
+    i50, _ = percentiles(in_process)
+    print(f"/predict queue: {queue_settings(concurrency_limit, batch)}")
+    print(
+        f"/predict, 1 user, {len(single)} calls:   p50 {s50:7.1f} ms   p99 {s99:7.1f} ms"
+        f"   = {1e3 / s50:.1f} calls/s one after another"
+    )
+    if not load.latencies:
+        print(f"/predict, {USERS} users: every call failed, e.g. {load.errors[:1]}")
+        return
+    l50, l99 = percentiles(load.latencies)
+    print(
+        f"/predict, {USERS} users x {CALLS} calls:  p50 {l50:7.1f} ms   p99 {l99:7.1f} ms"
+        f"   = {l50 / s50:.2f}x / {l99 / s99:.2f}x single-user;"
+        f" {load.throughput:.1f} calls/s = {load.throughput * s50 / 1e3:.2f}x single-user"
+    )
+    calls = USERS * CALLS
+    server_ms, client_ms = server_cpu / calls * 1e3, client_cpu / calls * 1e3
+    print(
+        f"  CPU per call: server {server_ms:.1f} ms = {server_ms / i50:.1f}x predict() on the same files"
+        f" in-process ({i50:.1f} ms); the gradio_client users {client_ms:.1f} ms"
+    )
+    print(f"  {len(load.errors)} errors, {len(load.wrong)} wrong answers of {calls} calls")
+    for line in (load.errors + load.wrong)[:5]:
+        print("  ", line)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--no-load", action="store_true", help="skip the load test of the app (default: run it)")
+    group.add_argument("--only-load", action="store_true", help="run only the load test (default: everything)")
+    p.add_argument(
+        "--concurrency-limit", type=int, default=None, help="/predict's concurrency_limit (default: the app's)"
+    )
+    p.add_argument(
+        "--batch", type=int, default=0, help="serve /predict with predict_batch, batches of up to N (default: 0, off)"
+    )
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the load test's server process
+    args = p.parse_args()
+    if args.serve:
+        serve(args.concurrency_limit, args.batch)
+        return
+    torch.set_num_threads(1)  # as app.launch() does, so the in-process figures match the served ones
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, {os.cpu_count()} CPUs")
+    clf = Classifier.load()
+    if not args.only_load:
+        bench_predict(clf)
+        bench_batch(clf)
+    if not args.no_load:
+        bench_load(clf, args.concurrency_limit, args.batch)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""Reliability: every bad input gets a clear error, in-process and over the API; the server survives them all
+under 2 GB; 16 users at once get right answers; a full queue says so at once.
+
+Each bad input of issue 5 is tried on ``Classifier.predict`` (a ``ValueError`` subclass) and on ``/predict``
+through gradio_client (an ``AppError`` carrying the same kind of message). Over the API an image is a
+file, so the arrays travel as the files that hold them (a 0x0 PNG header, a 7-sample TIFF, a float TIFF
+of NaN), and None, the sketchpad dict and the string as the JSON a client would send.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import numpy as np
+import pytest
+from benchmark import USERS, digit_files, load_test, served
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image, ImageFile
+
+import app
+from lenet import BlankImageError, Classifier
+from lenet.preprocess import MAX_PIXELS
+
+ROOT = Path(__file__).resolve().parent.parent
+HUGE_SIDE = 12_000  # 144 megapixels: 168 KB on disk, 144 MB (grey) to 576 MB (RGBA) decoded
+MAX_RSS_KB = 2 * 1024 * 1024  # the server's peak resident memory must stay under 2 GB
+# A clear message names the problem and says what to do about it.
+ADVICE = re.compile(r"\b(draw|upload|send|use|pass|shrink)\b", re.IGNORECASE)
+
+
+# -- files written byte by byte, so nothing huge is ever held in memory ------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_png(path: Path, width: int, height: int, row: Callable[[int], bytes], colour_type: int = 0) -> Path:
+    """A PNG of 8-bit rows (colour type 0 grey, 6 RGBA) streamed through zlib one row at a time."""
+    z = zlib.compressobj(1)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)))
+        data = b"".join(z.compress(b"\x00" + row(y)) for y in range(height)) + z.flush()  # filter 0 per row
+        f.write(_png_chunk(b"IDAT", data))
+        f.write(_png_chunk(b"IEND", b""))
+    return path
+
+
+def write_largest_png(path: Path) -> Path:
+    """The largest image the app reads (just under MAX_PIXELS, RGBA): a thick vertical bar, a 1."""
+    side = int(MAX_PIXELS**0.5) - 1
+    white = b"\xff" * 4 * side
+    half = side // 20
+    bar = b"\xff" * 4 * (side // 2 - half) + b"\x00\x00\x00\xff" * 2 * half + b"\xff" * 4 * (side - side // 2 - half)
+    return write_png(path, side, side, lambda y: bar if side // 6 < y < side - side // 6 else white, colour_type=6)
+
+
+def write_tiff(path: Path, width: int, height: int, samples: int) -> Path:
+    """An uncompressed 8-bit TIFF with ``samples`` channels per pixel (PIL reads at most 4 or so)."""
+    pixels = bytes(width * height * samples)
+    tags = [(256, width), (257, height), (258, 8), (259, 1), (262, 1), (273, 0), (277, samples), (278, height)]
+    tags += [(279, len(pixels)), (284, 1)]
+    data_at = 8 + 2 + 12 * len(tags) + 4
+    ifd = struct.pack("<H", len(tags))
+    for tag, value in tags:
+        value = data_at if tag == 273 else value
+        ifd += struct.pack("<HHII", tag, 4, 1, value)  # every value as one LONG
+    path.write_bytes(b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + pixels)
+    return path
+
+
+BAD_FILES = ["0x0.png", "7-channels.tiff", "nan.tiff", "white.png", "transparent.png", "black.png", "notes.png"]
+BAD_FILES += ["truncated.png", "empty.png", "1-pixel.png", "huge.png"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The issue's bad files, and the files that hold its bad arrays (for the API), by name."""
+    d = tmp_path_factory.mktemp("bad")
+    f = {p.name: p for p in map(d.joinpath, BAD_FILES)}
+    write_png(f["0x0.png"], 0, 0, lambda y: b"")
+    write_tiff(f["7-channels.tiff"], 64, 64, 7)
+    Image.fromarray(np.full((64, 64), np.nan, np.float32)).save(f["nan.tiff"])
+    Image.new("RGB", (280, 280), "white").save(f["white.png"])
+    Image.new("RGBA", (280, 280), (0, 0, 0, 0)).save(f["transparent.png"])
+    Image.new("RGB", (280, 280), "black").save(f["black.png"])
+    f["notes.png"].write_text("Shopping list: eggs, milk.\n")
+    Image.new("L", (64, 64), 255).save(f["truncated.png"])
+    f["truncated.png"].write_bytes(f["truncated.png"].read_bytes()[:60])
+    f["empty.png"].write_bytes(b"")
+    Image.new("L", (1, 1), 0).save(f["1-pixel.png"])
+    white_row = b"\xff" * HUGE_SIDE
+    write_png(f["huge.png"], HUGE_SIDE, HUGE_SIDE, lambda y: white_row)
+    return f
+
+
+class Case(NamedTuple):
+    """One bad input: what Classifier.predict gets and what its error says; what /predict gets and says.
+
+    ``value`` and ``payload`` are names in ``files`` (a file) or the value itself; ``payload`` defaults to
+    ``value`` and ``api_message`` to ``message``.
+    """
+
+    value: Any
+    message: str
+    payload: Any = None
+    api_message: str | None = None
+
+    def resolve(self, files: dict[str, Path]) -> tuple[Any, Any, str]:
+        """(in-process value, API payload, API message) with file names turned into paths."""
+
+        def as_file(v: Any) -> Any:
+            return files[v] if isinstance(v, str) and v in files else v
+
+        payload = self.value if self.payload is None else self.payload
+        return as_file(self.value), as_file(payload), self.api_message or self.message
+
+
+SKETCHPAD_CLEARED = {"background": None, "layers": [], "composite": None}  # the sketchpad after "Clear canvas"
+CASES = {
+    "none": Case(None, "No image was given"),
+    "sketchpad-composite-none": Case(SKETCHPAD_CLEARED, "blank", SKETCHPAD_CLEARED, "No image was given"),
+    "0x0-array": Case(np.zeros((0, 0), np.uint8), "0x0 px, too small", "0x0.png", "Cannot read 0x0.png"),
+    "7-channels": Case(np.zeros((64, 64, 7), np.uint8), r"shape \(64, 64, 7\)", "7-channels.tiff", "Cannot read 7-"),
+    "nan-array": Case(np.full((64, 64), np.nan, np.float32), "NaN", "nan.tiff"),
+    "string": Case("seven", "No such image file: 'seven'", "seven", "No image was given"),
+    "blank-white": Case(np.full((280, 280, 3), 255, np.uint8), "blank", "white.png"),
+    "blank-transparent": Case(np.zeros((280, 280, 4), np.uint8), "blank", "transparent.png"),
+    "all-black": Case(np.zeros((280, 280, 3), np.uint8), "blank", "black.png"),
+    "text-named-png": Case("notes.png", "Cannot read notes.png"),
+    "truncated-png": Case("truncated.png", "Cannot read truncated.png"),
+    "empty-file": Case("empty.png", "empty.png is empty"),
+    "1-pixel": Case("1-pixel.png", "1x1 px, too small"),
+    "12000x12000-png": Case("huge.png", "12000x12000 px, too large"),
+}
+BLANK = {"sketchpad-composite-none", "blank-white", "blank-transparent", "all-black"}
+
+
+def assert_clear(message: str, expected: str, where: str = "") -> None:
+    """The message says what is wrong (``expected``) and what to do, in words, not as a traceback."""
+    assert re.search(expected, message), f"{where}: {message!r} does not say {expected!r}"
+    assert ADVICE.search(message), f"{where}: {message!r} does not say what to do"
+    assert "Traceback" not in message and message.strip() != "Error"
+
+
+def send(client: Client, payload: Any) -> dict:
+    """One /predict call: a Path goes as an uploaded file, anything else as the raw JSON value."""
+    return client.predict(handle_file(str(payload)) if isinstance(payload, Path) else payload, api_name="/predict")
+
+
+# -- in-process ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_in_process_is_a_clear_value_error(clf: Classifier, files: dict, case: str) -> None:
+    value, _, _ = CASES[case].resolve(files)
+    with pytest.raises(ValueError) as info:
+        clf.predict(value)
+    assert_clear(str(info.value), CASES[case].message)
+    assert isinstance(info.value, BlankImageError) == (case in BLANK)
+
+
+def test_the_huge_png_is_refused_before_its_pixels_are_decoded(
+    clf: Classifier, files: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded, load = [], ImageFile.ImageFile.load
+
+    def spy(im: ImageFile.ImageFile):
+        decoded.append(im.size)
+        return load(im)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    with pytest.raises(ValueError, match="too large"):
+        clf.predict(files["huge.png"])
+    assert decoded == []
+    # The control: an image of acceptable size is decoded through that same method.
+    with pytest.raises(ValueError):
+        clf.predict(files["white.png"])
+    assert set(decoded) == {(280, 280)}
+
+
+# -- over the API, app.demo in-process ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_over_the_api_is_a_clear_gr_error(client: Client, files: dict, case: str) -> None:
+    _, payload, expected = CASES[case].resolve(files)
+    with pytest.raises(AppError) as info:
+        send(client, payload)
+    assert_clear(str(info.value), expected)
+
+
+def call_raw(server_url: str, payload: Any) -> str:
+    """/predict through plain HTTP with any JSON payload; the event stream's text."""
+    with httpx.Client(base_url=server_url, timeout=30) as http:
+        call = http.post("/gradio_api/call/predict", json={"data": [payload]})
+        call.raise_for_status()
+        return http.get(f"/gradio_api/call/predict/{call.json()['event_id']}").text
+
+
+@pytest.mark.parametrize(
+    "payload, expected",
+    [
+        pytest.param([[0, 255], [255, 0]], app.NO_IMAGE, id="an-array-as-json"),
+        pytest.param(7, app.NO_IMAGE, id="a-number"),
+        pytest.param({"path": 7}, app.NO_IMAGE, id="a-path-that-is-not-a-string"),
+        # Not marked as FileData, so gradio does not check it: the app must not read a file it was not sent.
+        pytest.param({"path": str(ROOT / "tests" / "data" / "examples" / "scan_4.png")}, app.NOT_UPLOADED, id="a-path"),
+    ],
+)
+def test_a_payload_that_is_not_an_uploaded_file_gets_a_clear_error(server_url: str, payload, expected: str) -> None:
+    stream = call_raw(server_url, payload)
+    assert "event: error" in stream
+    assert expected in stream.replace('\\"', '"')
+
+
+def test_a_full_queue_is_refused_at_once_and_the_queue_drains(
+    client: Client, files: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hold the file readers busy and fill the queue: the next call hears "Queue is full" instead of waiting."""
+    real = app.CLASSIFIER
+    started, release = threading.Semaphore(0), threading.Event()
+
+    class Held:
+        def predict(self, image: Any, **kwargs: Any):
+            started.release()
+            release.wait(timeout=60)  # never hangs the suite, even if the test fails early
+            return real.predict(image, **kwargs)
+
+    queue, waiting = app.demo._queue, 2
+    monkeypatch.setattr(app, "CLASSIFIER", Held())
+    monkeypatch.setattr(queue, "max_size", waiting)
+    digit = handle_file(str(ROOT / "tests" / "data" / "examples" / "scan_4.png"))
+    jobs = []
+    try:
+        for _ in range(app.FILE_READERS):
+            jobs.append(client.submit(digit, api_name="/predict"))
+        for _ in range(app.FILE_READERS):
+            assert started.acquire(timeout=30), "the file readers did not start"
+        for k in range(waiting):
+            jobs.append(client.submit(digit, api_name="/predict"))
+            for _ in range(600):
+                if len(queue) == k + 1:
+                    break
+                time.sleep(0.05)
+        assert len(queue) == waiting
+        with pytest.raises(Exception, match="(?i)queue is full") as info:
+            client.submit(digit, api_name="/predict").result(timeout=30)
+        assert "try again" in str(info.value)
+    finally:
+        release.set()
+    assert [job.result(timeout=60)["label"] for job in jobs] == ["4"] * len(jobs)
+
+
+# -- the real server: python app.py in a subprocess -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served_app():
+    """``python app.py`` on a free port, cwd the repository; terminated however the tests end."""
+    with served([sys.executable, "app.py"]) as (proc, url):
+        yield proc, url
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), in kB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE).group(1))
+
+
+@pytest.mark.slow
+def test_16_users_at_once_get_right_answers(served_app, clf: Classifier, tmp_path: Path) -> None:
+    _, url = served_app
+    digits, labels = digit_files(tmp_path, clf)
+    result = load_test(url, digits, labels)
+    assert result.errors == []
+    assert result.wrong == []
+    assert len(result.latencies) == USERS * 15
+
+
+@pytest.mark.slow
+def test_the_server_survives_every_bad_input_under_2_gb(served_app, files: dict, tmp_path: Path) -> None:
+    proc, url = served_app
+    client = Client(url, verbose=False)
+    try:
+        for case in CASES:
+            _, payload, expected = CASES[case].resolve(files)
+            with pytest.raises(AppError) as info:
+                send(client, payload)
+            assert_clear(str(info.value), expected, case)
+        for payload, expected in [([[0, 255]], app.NO_IMAGE), ({"path": "/etc/hostname"}, app.NOT_UPLOADED)]:
+            assert expected in call_raw(url, payload).replace('\\"', '"')
+        # The upload cap, at the server (gradio_client would refuse the file before sending it).
+        with httpx.Client(base_url=url, timeout=60) as http:
+            big = http.post("/gradio_api/upload", files={"files": ("big.png", b"\x89PNG" + bytes(11 << 20))})
+        assert big.status_code == 413 and "size" in big.text
+
+        # The largest image read (~450 MB while it is read), sent by more users at once than there are
+        # file readers: the number of readers bounds the memory.
+        largest = handle_file(str(write_largest_png(tmp_path / "largest.png")))
+        users = app.FILE_READERS + 1
+        with ThreadPoolExecutor(users) as pool:
+            answers = list(pool.map(lambda c: c.predict(largest, api_name="/predict"), [client] * users))
+        assert [a["label"] for a in answers] == ["1"] * users
+
+        good = send(client, ROOT / "tests" / "data" / "examples" / "scan_5.png")
+        assert good["label"] == "5"
+    finally:
+        client.close()
+    assert proc.poll() is None, "the server died"
+    peak = peak_rss_kb(proc.pid)
+    print(f"server peak RSS (VmHWM): {peak / 1024:.0f} MB")
+    assert peak < MAX_RSS_KB
