@@ -192,6 +192,13 @@ JS = """
 """
 
 
+def pixel_image(label: str, elem_id: str) -> gr.Image:
+    """An output image drawn with crisp pixels: the network's input and its activation maps."""
+    return gr.Image(
+        label=label, elem_id=elem_id, interactive=False, format="png", height=260, elem_classes="pixels", buttons=[]
+    )
+
+
 def build() -> gr.Blocks:
     """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
@@ -223,34 +230,10 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 status = gr.Markdown(DRAW_HINT, elem_id="status")
                 label = gr.Label(num_top_classes=3, label="Top 3", elem_id="prediction")
-                network_input = gr.Image(
-                    label="What the network sees: 32×32 input",
-                    elem_id="network-input",
-                    interactive=False,
-                    format="png",
-                    height=260,
-                    elem_classes="pixels",
-                    buttons=[],
-                )
+                network_input = pixel_image("What the network sees: 32×32 input", "network-input")
         with gr.Row():
-            c1 = gr.Image(
-                label="C1: 6 feature maps, 30×30 (convolution)",
-                elem_id="c1-maps",
-                interactive=False,
-                format="png",
-                height=260,
-                elem_classes="pixels",
-                buttons=[],
-            )
-            c3 = gr.Image(
-                label="C3: 16 feature maps, 13×13 (convolution)",
-                elem_id="c3-maps",
-                interactive=False,
-                format="png",
-                height=260,
-                elem_classes="pixels",
-                buttons=[],
-            )
+            c1 = pixel_image("C1: 6 feature maps, 30×30 (convolution)", "c1-maps")
+            c3 = pixel_image("C3: 16 feature maps, 13×13 (convolution)", "c3-maps")
         gr.Markdown(HOW_IT_WORKS)
 
         outputs = [label, network_input, c1, c3, status]
