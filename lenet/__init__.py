@@ -5,6 +5,7 @@ p = Classifier.load().predict(image)   # PIL image, numpy array, file path or sk
 p.digit, p.confidence, p.probabilities, p.model_input
 """
 
+from . import strokes
 from .inference import CheckpointError, Classifier, Prediction, load_checkpoint, save_checkpoint
 from .model import LeNet
 from .preprocess import BlankImageError, normalize, to_model_input
@@ -18,5 +19,6 @@ __all__ = [
     "load_checkpoint",
     "normalize",
     "save_checkpoint",
+    "strokes",
     "to_model_input",
 ]

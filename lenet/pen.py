@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from .preprocess import to_model_input
+from .strokes import draw
 
 STYLES = ("rgba_transparent", "rgb_white", "rgb_dark")
 CANVAS_RANGE = (280, 800)  # canvas side in px
 BRUSH_RANGE = (6.0, 24.0)  # brush width in px on a 512 px canvas, scaled with the canvas
 HEIGHT_RANGE = (0.25, 0.80)  # digit height as a fraction of the canvas
-SUPERSAMPLE = 3  # drawn this much larger, then area-averaged: anti-aliased like a browser
 
 
 @dataclass
@@ -140,33 +140,13 @@ def render(
     last = canvas - bw / 2 - 1.0 - size
     offset = np.array([rng.uniform(first, max(first, last[0])), rng.uniform(first, max(first, last[1]))])
 
-    ss = SUPERSAMPLE
-    img = Image.new("L", (canvas * ss, canvas * ss), 0)
-    draw = ImageDraw.Draw(img)
-    r = bw * ss / 2.0
-    for s in strokes:
-        pts = [tuple(q) for q in _thin(((s - lo) * scale + offset) * ss, spacing=max(1.0, r / 4))]
-        if len(pts) > 1:
-            draw.line(pts, fill=255, width=max(1, round(bw * ss)))
-        for x, y in pts:  # round caps and joins, like canvas lineCap = lineJoin = "round"
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
-    ink = np.asarray(img.reduce(ss))
+    ink = draw([(s - lo) * scale + offset for s in strokes], (canvas, canvas), bw)
     if style == "rgba_transparent":
         out = np.zeros((canvas, canvas, 4), dtype=np.uint8)
         out[..., 3] = ink
         return Image.fromarray(out, "RGBA")
     value = 255 - ink if style == "rgb_white" else ink
     return Image.fromarray(np.repeat(value[..., None], 3, axis=2), "RGB")
-
-
-def _thin(points: np.ndarray, spacing: float) -> np.ndarray:
-    """Keep about one point per ``spacing`` of path length (and the ends): same ink, fewer joins."""
-    if len(points) < 3:
-        return points
-    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
-    bucket = np.floor(arc / spacing)
-    keep = np.flatnonzero(np.diff(bucket, prepend=-1) > 0)
-    return points[np.unique(np.concatenate([keep, [len(points) - 1]]))]
 
 
 def render_digit(

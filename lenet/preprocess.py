@@ -3,8 +3,8 @@
 This module is the one home of the input geometry and the MNIST mean/std.
 The pipeline, in order:
 
-1. read the input (PIL image, numpy array, Gradio sketchpad dict or file path)
-   into one uint8 channel, refusing anything unusable with a ``ValueError``;
+1. read the input (PIL image, numpy array, Gradio sketchpad dict, file path,
+   or strokes drawn by ``strokes.rasterize``) into one uint8 channel, refusing anything unusable with a ``ValueError``;
 2. shrink it early by an integer factor (area averaging, so thin strokes fade
    but never vanish) so a large canvas costs no more than a small one;
 3. find the ink, whatever the style: alpha on a transparent layer, dark ink on
@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import strokes
 
 INPUT_SIZE = 32  # what the network takes
 FRAME_SIZE = 28  # MNIST's field, padded by 2 on each side to INPUT_SIZE
@@ -74,6 +76,8 @@ def _read(image: Any) -> np.ndarray:
     """Any supported input -> an (H, W, C) array with C in 1..4 (uint8 or float)."""
     if image is None:
         raise ValueError("No image was given: draw a digit or upload a photo of one.")
+    if strokes.is_strokes(image):
+        return _read_strokes(image)
     if isinstance(image, dict):
         return _read_sketchpad(image)
     if isinstance(image, (str, os.PathLike)):
@@ -121,6 +125,14 @@ def _check_size(width: int, height: int) -> None:
         raise ValueError(
             f"The image is {width}x{height} px, too small to hold a digit: use at least {MIN_SIDE}x{MIN_SIDE} px."
         )
+
+
+def _read_strokes(value: Any) -> np.ndarray:
+    """Strokes (a list, or the pad's ``{"strokes": ...}``) drawn by the one stroke renderer, as light on dark."""
+    ink = strokes.rasterize(strokes.parse(value))
+    if ink is None:
+        raise BlankImageError(BLANK_MESSAGE)
+    return ink[:, :, None]
 
 
 def _read_sketchpad(value: dict) -> np.ndarray:
