@@ -15,8 +15,6 @@ import struct
 import sys
 import threading
 import time
-import zlib
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,14 +22,22 @@ from typing import Any, NamedTuple
 import httpx
 import numpy as np
 import pytest
-from benchmark import USERS, digit_files, load_test, served
+from benchmark import (
+    LONG_THIN,
+    USERS,
+    digit_files,
+    load_test,
+    served,
+    write_largest_png,
+    write_long_thin_png,
+    write_png,
+)
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageFile
 
 import app
 from lenet import BlankImageError, Classifier
-from lenet.preprocess import MAX_PIXELS
 
 ROOT = Path(__file__).resolve().parent.parent
 HUGE_SIDE = 12_000  # 144 megapixels: 168 KB on disk, 144 MB (grey) to 576 MB (RGBA) decoded
@@ -40,34 +46,7 @@ MAX_RSS_KB = 2 * 1024 * 1024  # the server's peak resident memory must stay unde
 ADVICE = re.compile(r"\b(draw|upload|send|use|pass|shrink|crop)\b", re.IGNORECASE)
 
 
-# -- files written byte by byte, so nothing huge is ever held in memory ------------------------------
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def write_png(
-    path: Path, width: int, height: int, row: Callable[[int], bytes], colour_type: int = 0, level: int = 1
-) -> Path:
-    """A PNG of 8-bit rows (colour type 0 grey, 6 RGBA) streamed through zlib (``level``) one row at a time."""
-    z = zlib.compressobj(level)
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n")
-        f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)))
-        data = b"".join(z.compress(b"\x00" + row(y)) for y in range(height)) + z.flush()  # filter 0 per row
-        f.write(_png_chunk(b"IDAT", data))
-        f.write(_png_chunk(b"IEND", b""))
-    return path
-
-
-def write_largest_png(path: Path) -> Path:
-    """The largest image the app reads (just under MAX_PIXELS, RGBA): a thick vertical bar, a 1."""
-    side = int(MAX_PIXELS**0.5) - 1
-    white = b"\xff" * 4 * side
-    half = side // 20
-    bar = b"\xff" * 4 * (side // 2 - half) + b"\x00\x00\x00\xff" * 2 * half + b"\xff" * 4 * (side - side // 2 - half)
-    return write_png(path, side, side, lambda y: bar if side // 6 < y < side - side // 6 else white, colour_type=6)
+# -- files written byte by byte, so nothing huge is ever held in memory (more in benchmark.py) --------
 
 
 def write_tiff(path: Path, width: int, height: int, samples: int) -> Path:
@@ -84,19 +63,6 @@ def write_tiff(path: Path, width: int, height: int, samples: int) -> Path:
     return path
 
 
-def write_long_thin_png(path: Path, width: int, height: int) -> Path:
-    """White, with a 5 px black line along its length (the issue's few-KB upload that used to take minutes)."""
-    if height >= width:
-        line = b"\xff" * ((width - 5) // 2) + b"\x00" * 5 + b"\xff" * (width - (width - 5) // 2 - 5)
-        return write_png(path, width, height, lambda y: line, level=9)
-    white, black = b"\xff" * width, b"\x00" * width
-    middle = range((height - 5) // 2, (height - 5) // 2 + 5)
-    return write_png(path, width, height, lambda y: black if y in middle else white, level=9)
-
-
-# Width x height, both ways round; all beyond MAX_ASPECT (the last is exactly MAX_PIXELS), so refused from the header.
-LONG_THIN = {"100x30000.png": (100, 30_000), "30000x100.png": (30_000, 100), "64x60000.png": (64, 60_000)}
-LONG_THIN["200x200000.png"] = (200, 200_000)
 # What the app does not decode, whatever the file is called: PostScript (Pillow would hand it to Ghostscript),
 # PDF and SVG.
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 64 64\n%%EndComments\n"
