@@ -484,7 +484,9 @@ def test_every_accepted_shape_is_worked_on_at_a_bounded_size(name: str, monkeypa
         assert max(shape) <= 1.25 * pre.WORK_LONG_SIDE + 2 * (pre.MAX_RADIUS + 1), shape
 
 
-@pytest.mark.parametrize("size", [(100, 30_000), (30_000, 100), (64, 60_000), (200, 200_000), (7, 351)])
+@pytest.mark.parametrize(
+    "size", [(100, 30_000), (30_000, 100), (64, 60_000), (200, 200_000), (7, 351)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
 def test_long_thin_images_are_refused(size: tuple[int, int]) -> None:
     width, height = size
     with pytest.raises(ValueError, match=f"{width}x{height} px, too (long and thin|small)") as info:
