@@ -11,6 +11,7 @@ page's CSS and script and the upload limit, as ``python app.py`` does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import gradio as gr
 import numpy as np
 import torch
 from gradio.data_classes import ImageData
-from gradio.utils import get_upload_folder, is_in_or_equal
+from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
 from lenet import BlankImageError, Classifier, Prediction
@@ -99,14 +100,22 @@ def cleared(message: str) -> tuple[Any, ...]:
     return None, None, None, None, message
 
 
-def uploaded_path(file: Any) -> str:
-    """The path of an uploaded image file (a FileData dict); anything else raises a ValueError saying what to send."""
+def upload_folders() -> list[Path]:
+    """Where gradio keeps the files users send: its upload folder (uploads, and the copies of the examples
+    it serves) and its examples cache. Read when called, as gradio does, so GRADIO_TEMP_DIR is honoured."""
+    return [Path(get_upload_folder()), get_cache_folder()]
+
+
+def uploaded_path(file: Any, trusted: Sequence[Path] = ()) -> str:
+    """The path of an uploaded image file (a FileData dict) inside ``upload_folders()`` or a ``trusted``
+    folder; anything else raises a ValueError saying what to send."""
     path = file.get("path") if isinstance(file, dict) else None
     if not isinstance(path, str) or not path:
         raise ValueError(NO_IMAGE)
-    # With preprocess=False gradio checks a payload's path only when it is marked as FileData: read
-    # nothing but uploads, never another file on the server. Like gradio, only once the app is served.
-    if demo.is_running and not is_in_or_equal(path, get_upload_folder()):
+    # With preprocess=False gradio checks a payload's path only when it is marked as FileData, and only
+    # once launched (never when mounted with gr.mount_gradio_app): read nothing but uploads, however the
+    # app is served. Symlinks and ".." are resolved first; whether the path exists does not change the answer.
+    if not any(is_in_or_equal(path, folder) for folder in [*upload_folders(), *trusted]):
         raise ValueError(NOT_UPLOADED)
     return path
 
@@ -123,20 +132,26 @@ def read_drawing(value: dict | None) -> tuple[Any, ...]:
         return cleared(f"⚠️ {e}")
 
 
-def read_upload(file: dict | None) -> tuple[Any, ...]:
-    """An uploaded file (unprocessed FileData, so lenet reads and checks it) -> all outputs, or a message."""
+def read_upload(file: dict | None, *, trusted: Sequence[Path] = ()) -> tuple[Any, ...]:
+    """An uploaded file (unprocessed FileData, so lenet reads and checks it) -> all outputs, or a message.
+
+    ``trusted``: folders read besides the upload folders, for callers in-process (tests); gradio never passes it.
+    """
     if file is None:
         return cleared(UPLOAD_HINT)
     try:
-        return shown(CLASSIFIER.predict(uploaded_path(file), maps=True))
+        return shown(CLASSIFIER.predict(uploaded_path(file, trusted), maps=True))
     except ValueError as e:
         return cleared(f"⚠️ {e}")
 
 
-def predict(file: dict | None) -> dict[str, float]:
-    """/predict: one image file -> the ten digits' probabilities (a gr.Label value); unusable images raise gr.Error."""
+def predict(file: dict | None, *, trusted: Sequence[Path] = ()) -> dict[str, float]:
+    """/predict: one image file -> the ten digits' probabilities (a gr.Label value); unusable images raise gr.Error.
+
+    ``trusted``: folders read besides the upload folders, for callers in-process (tests); gradio never passes it.
+    """
     try:
-        return label_value(CLASSIFIER.predict(uploaded_path(file)))
+        return label_value(CLASSIFIER.predict(uploaded_path(file, trusted)))
     except ValueError as e:
         raise gr.Error(str(e)) from e
 

@@ -9,6 +9,7 @@ and ``strict=True``, and the bundled one is checked against its recorded sha256.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from .preprocess import BOX_SIZE, FRAME_SIZE, INPUT_SIZE, MNIST_MEAN, MNIST_STD,
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "lenet.pt"
+WEIGHTS_ENV = "LENET_WEIGHTS"  # a checkpoint to load instead of the bundled one (the app's too)
 CHECKPOINT_FORMAT = "lenet-checkpoint/1"
 # The preprocessing a checkpoint was trained with; a checkpoint that disagrees is refused.
 GEOMETRY = {"input_size": INPUT_SIZE, "frame_size": FRAME_SIZE, "box_size": BOX_SIZE}
@@ -132,8 +134,16 @@ class Classifier:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Classifier:
-        """The bundled weights, or the checkpoint at ``path``."""
-        model, meta = load_checkpoint(DEFAULT_WEIGHTS if path is None else path)
+        """The checkpoint at ``path``, else the one $LENET_WEIGHTS names, else the bundled weights."""
+        from_env = path is None and bool(os.environ.get(WEIGHTS_ENV))
+        if path is None:
+            path = os.environ[WEIGHTS_ENV] if from_env else DEFAULT_WEIGHTS
+        try:
+            model, meta = load_checkpoint(path)
+        except CheckpointError as e:
+            if not from_env:
+                raise
+            raise CheckpointError(f"{e} ({WEIGHTS_ENV} names it: fix it, or unset it for the bundled weights.)") from e
         return cls(model, meta)
 
     def predict(self, image: Any, maps: bool = False) -> Prediction:

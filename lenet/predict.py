@@ -7,14 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-from .inference import DEFAULT_WEIGHTS, CheckpointError, Classifier
+from .inference import DEFAULT_WEIGHTS, WEIGHTS_ENV, CheckpointError, Classifier
 
 
 def main(argv: list[str] | None = None) -> int:
     """The prediction CLI; returns the exit code (1 if any image could not be read)."""
     p = argparse.ArgumentParser(prog="python -m lenet.predict", description=__doc__.splitlines()[0])
-    p.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, ...)")
-    p.add_argument("--weights", type=Path, default=None, help=f"checkpoint (default: {DEFAULT_WEIGHTS})")
+    p.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, WebP, GIF, BMP or TIFF)")
+    p.add_argument(
+        "--weights", type=Path, default=None, help=f"checkpoint (default: ${WEIGHTS_ENV}, else {DEFAULT_WEIGHTS})"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per image (default: off)")
     p.add_argument("--top", type=int, default=3, help="how many digits to list with --json (default: 3)")
     args = p.parse_args(argv)

@@ -3,10 +3,13 @@
 This module is the one home of the input geometry and the MNIST mean/std.
 The pipeline, in order:
 
-1. read the input (PIL image, numpy array, Gradio sketchpad dict, file path,
-   or strokes drawn by ``strokes.rasterize``) into one uint8 channel, refusing anything unusable with a ``ValueError``;
+1. read the input (PIL image, numpy array, Gradio sketchpad dict, file path, or
+   strokes drawn by ``strokes.rasterize``) into one uint8 channel, refusing anything
+   unusable with a ``ValueError`` (files: only the formats in ``FORMATS``, sized
+   from the header before decoding);
 2. shrink it early by an integer factor (area averaging, so thin strokes fade
-   but never vanish) so a large canvas costs no more than a small one;
+   but never vanish) so a large canvas costs no more than a small one, and a
+   long one no more than a square: every accepted input costs O(pixels);
 3. find the ink, whatever the style: alpha on a transparent layer, dark ink on
    light paper (with uneven light removed), or light ink on dark;
 4. crop to the ink's bounding box and bring the stroke width to what MNIST
@@ -42,7 +45,16 @@ STROKE_MAX = 3.8
 # Input limits: refuse what cannot hold a digit, and what would exhaust memory.
 MIN_SIDE = 8
 MAX_PIXELS = 40_000_000
+MAX_ASPECT = 50  # longer side / shorter side: beyond this an image holds a line, not a digit
+# The file formats decoded (Pillow's names); any other file, EPS or PDF say, is refused unread.
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 WORK_SIDE = 192  # larger inputs are shrunk by an integer factor to about this
+# ... and the longer side to at most about this, so no input, however long, is worked on at a
+# larger size than a square canvas of this side (2 x WORK_SIDE keeps every square's factor).
+WORK_LONG_SIDE = 2 * WORK_SIDE
+# The widest dilation or erosion, in working px; a wider one runs on a coarser copy (see
+# ``_normalise_stroke``). Each px of radius is one pass over the image.
+MAX_RADIUS = 24
 BLANK_CONTRAST = 0.12  # ink must stand out from the background by this much
 PHOTO_FLOOR = 0.25  # in a photo, ink fainter than this fraction of the darkest is noise
 NOISE_FLAT = 0.004  # background grain below this: a drawn canvas, not a photo
@@ -95,23 +107,22 @@ def _read(image: Any) -> np.ndarray:
 
 
 def _open_file(path: str | os.PathLike) -> Image.Image:
-    """Open an image file, checking its size before decoding the pixels."""
+    """Open an image file in one of FORMATS, checking its size before decoding the pixels."""
     p = Path(path)
+    # One message for a missing file, an empty one, another format and a damaged image: which files
+    # exist is nobody's business (and is_file() keeps devices and pipes from being read at all).
+    unreadable = f"Cannot read {(p.name or str(path))[:100]} as an image: upload a PNG or JPEG of a digit."
     if not p.is_file():
-        raise ValueError(f"No such image file: {str(path)[:200]!r}: pass the path of a PNG or JPEG of a digit.")
-    if p.stat().st_size == 0:
-        raise ValueError(f"The file {p.name} is empty: upload a PNG or JPEG of a digit.")
+        raise ValueError(unreadable)
     try:
-        img = Image.open(p)
+        img = Image.open(p, formats=FORMATS)
         _check_size(*img.size)  # from the header, before the pixels are decoded
         img.load()
         img = ImageOps.exif_transpose(img)  # phone photos are often stored sideways
     except ValueError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
-        raise ValueError(
-            f"Cannot read {p.name} as an image ({type(e).__name__}): upload a PNG or JPEG of a digit."
-        ) from e
+        raise ValueError(unreadable) from e
     return img
 
 
@@ -124,6 +135,11 @@ def _check_size(width: int, height: int) -> None:
     if min(width, height) < MIN_SIDE:
         raise ValueError(
             f"The image is {width}x{height} px, too small to hold a digit: use at least {MIN_SIDE}x{MIN_SIDE} px."
+        )
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise ValueError(
+            f"The image is {width}x{height} px, too long and thin to hold a digit: "
+            f"crop it around the digit (at most {MAX_ASPECT}:1)."
         )
 
 
@@ -143,10 +159,18 @@ def _read_sketchpad(value: dict) -> np.ndarray:
     layers = [layer for layer in value.get("layers") or [] if layer is not None]
     if not layers:
         raise BlankImageError(BLANK_MESSAGE)
-    # Ink is wherever any layer has it; the max of their alphas keeps every stroke.
     arrays = [_read(layer) for layer in layers]
-    if any(a.shape != arrays[0].shape or a.shape[2] != 4 for a in arrays):
+    if len(arrays) == 1:
         return arrays[0]
+    # Ink is wherever any layer has it; the max of their alphas keeps every stroke. That needs
+    # transparent layers of one size, as Gradio's editor makes them; anything else is not a sketchpad value.
+    if any(a.shape != arrays[0].shape or a.shape[2] != 4 for a in arrays):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise ValueError(
+            f"Cannot combine sketchpad layers of shapes {shapes}: pass RGBA layers of one size, or the composite."
+        )
+    if len({a.dtype for a in arrays}) > 1:  # 0-255 and 0-1 layers: compare them on one scale
+        arrays = [_to_unit(a) for a in arrays]
     stacked = np.stack(arrays)
     out = stacked[0].copy()
     out[..., 3] = stacked[..., 3].max(axis=0)
@@ -156,25 +180,21 @@ def _read_sketchpad(value: dict) -> np.ndarray:
 def _read_pil(img: Image.Image) -> np.ndarray:
     _check_size(*img.size)
     mode = img.mode
-    if mode in ("L", "RGB", "RGBA", "LA"):
-        arr = np.asarray(img)
-    elif mode == "1":
-        arr = np.asarray(img, dtype=np.uint8) * np.uint8(255)
-    elif mode.startswith("I;16"):
-        arr = np.asarray(img).astype(np.float32) / 65535.0
-    elif mode in ("I", "F"):
-        arr = np.asarray(img).astype(np.float32)
-        top = float(np.nanmax(arr)) if arr.size else 0.0
-        arr = arr / (65535.0 if top > 255 else 255.0) if mode == "I" or top > 1 else arr
-    elif mode in ("P", "PA") and "transparency" in img.info or mode == "PA":
-        arr = np.asarray(img.convert("RGBA"))
-    else:  # P without transparency, CMYK, YCbCr, LAB, HSV, ...
-        arr = np.asarray(img.convert("RGB"))
-    return _check_array(arr)
+    if mode in ("1", "L", "LA", "RGB", "RGBA", "I", "F"):
+        return _check_array(np.asarray(img))
+    if mode.startswith("I;16"):  # the header says 16 bits, whatever the values
+        return _check_array(np.asarray(img), full_scale=65535)
+    if mode == "PA" or mode == "P" and "transparency" in img.info:
+        return _check_array(np.asarray(img.convert("RGBA")))
+    return _check_array(np.asarray(img.convert("RGB")))  # P without transparency, CMYK, YCbCr, LAB, HSV, ...
 
 
-def _check_array(arr: np.ndarray) -> np.ndarray:
-    """Validate an image array and return it as (H, W, C)."""
+def _check_array(arr: np.ndarray, full_scale: int | None = None) -> np.ndarray:
+    """Validate an image array and return it as (H, W, C): uint8, or float32 in [0, 1].
+
+    The one place pixel values are scaled: floats up to 1 are kept, anything else is read as 0-255 or,
+    beyond 255, as 0-65535; ``full_scale`` overrides the guess when the file says its bit depth.
+    """
     if arr.dtype == bool:
         arr = arr.astype(np.uint8) * np.uint8(255)
     if arr.ndim == 3 and arr.shape[2] == 1:
@@ -197,7 +217,9 @@ def _check_array(arr: np.ndarray) -> np.ndarray:
             raise ValueError("The image has negative pixel values: use 0-255 or 0-1.")
         if hi > 65535:
             raise ValueError(f"The image has pixel values up to {hi:g}: use 0-255 or 0-1.")
-        if arr.dtype.kind == "f" and hi <= 1.0:
+        if full_scale is not None:
+            arr = arr.astype(np.float32) / float(full_scale)
+        elif arr.dtype.kind == "f" and hi <= 1.0:
             arr = arr.astype(np.float32)
         else:
             arr = arr.astype(np.float32) / (255.0 if hi <= 255 else 65535.0)
@@ -211,10 +233,13 @@ def _ink_map(image: Any) -> np.ndarray:
     """Ink intensity (h, w) float32 in [0, 1], ink = 1, at a working resolution."""
     arr = _read(image)
     h, w, c = arr.shape
-    factor = max(1, min(h, w) // WORK_SIDE)
-    if factor >= 4:
+    # The shorter side sets the factor (a square's, as it always has); the longer side bounds it from below.
+    by_shorter = min(h, w) // WORK_SIDE
+    factor = max(1, by_shorter, -(-max(h, w) // WORK_LONG_SIDE))
+    if factor >= 4 and factor == by_shorter:
         # Keep every other pixel before area-averaging: halves the cost on big canvases, and
         # strokes there are several px wide (anti-aliased lines are never thinner than 2 px).
+        # A long image shrunk for its length is not a big canvas: all its pixels count.
         arr, factor = arr[::2, ::2], factor // 2
         h, w = arr.shape[:2]
     sample = arr[:: max(1, h // 64), :: max(1, w // 64)]
@@ -337,11 +362,15 @@ def _normalise_stroke(ink: np.ndarray) -> np.ndarray:
     # Growing the strokes by 2r also grows the box by 2r: solve (w + 2r) / (L + 2r) = t / 20.
     ratio = target / BOX_SIZE
     radius = (ratio * longer - width) / (2 * (1 - ratio))
+    # Thick strokes: erode, but never so far that the thinnest parts disappear.
+    reach = radius if radius > 0 else min(-radius, 0.35 * width)
+    if reach > MAX_RADIUS:
+        # Each px of radius is a pass over the image: do the same on a copy shrunk by an integer
+        # factor. The box is scaled to 20 px next, so the finer detail would be lost anyway.
+        return _normalise_stroke(_shrink(ink, int(np.ceil(reach / MAX_RADIUS))))
     if radius > 0:
         return _crop_to_ink(_morph(np.pad(ink, int(np.ceil(radius)) + 1), radius, np.maximum))
-    # Thick strokes: erode, but never so far that the thinnest parts disappear.
-    radius = min(-radius, 0.35 * width)
-    eroded = _morph(ink, radius, np.minimum)
+    eroded = _morph(ink, reach, np.minimum)
     return _crop_to_ink(eroded) if eroded.max() > 0.5 else ink
 
 

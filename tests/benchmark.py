@@ -3,6 +3,7 @@
     python tests/benchmark.py                # in-process figures, then the load test (about a minute)
     python tests/benchmark.py --no-load      # in-process figures only
     python tests/benchmark.py --only-load --concurrency-limit 4 --batch 8   # the load test, other queue settings
+    python tests/benchmark.py --worst-case   # only the adversarial inputs, in-process and served (about 2 minutes)
 
 Prints, with torch on one thread as ``app.launch()`` sets it:
 - ``Classifier.predict`` p50/p99 on sketchpad canvases (opaque white RGBA, black ink, as Gradio's
@@ -11,6 +12,11 @@ Prints, with torch on one thread as ``app.launch()`` sets it:
 - the load test of ``/predict`` on the app served in its own process, as ``python app.py`` serves it:
   16 concurrent gradio_client users x 15 calls, their throughput and p50/p99 against single-user
   latency, errors and wrong answers; and the server's CPU per call against ``predict`` in-process.
+- with ``--worst-case`` instead: ``Classifier.predict`` on files of adversarial shapes (long thin at the
+  50:1 limit, the largest images at the pixel cap, thin strokes and blobs that need the widest morphology,
+  a phone photo) and on the long thin files refused from the header, each against an ordinary 280 px
+  canvas file in the same run; then /predict on the served app, alone and while two other users keep
+  uploading long thin files (refused, then the largest accepted ones), against its unloaded latency.
 ``--concurrency-limit`` and ``--batch`` change /predict's queue settings for one run, to compare them
 (``--batch N`` serves it with ``predict_batch`` over up to N calls; the app does not, as one bad image
 then fails every call in its batch). No figure is asserted: this measures, the tests check behaviour
@@ -21,12 +27,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +43,7 @@ import httpx
 import numpy as np
 import torch
 from browser_helpers import free_port
-from PIL import Image
+from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,12 +52,58 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from lenet import Classifier, normalize  # noqa: E402
 from lenet.pen import PenDigits, render, smooth  # noqa: E402
+from lenet.preprocess import MAX_ASPECT, MAX_PIXELS  # noqa: E402
 
 PEN_SAMPLE = ROOT / "tests" / "data" / "pen_sample.npz"
 CANVASES = (280, 512, 800)
 BATCH = 256
 USERS, CALLS = 16, 15
 LOAD_DIGITS = 32  # distinct digit files the load test cycles through
+
+
+# -- files written byte by byte, so nothing huge is ever held in memory ------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_png(
+    path: Path, width: int, height: int, row: Callable[[int], bytes], colour_type: int = 0, level: int = 1
+) -> Path:
+    """A PNG of 8-bit rows (colour type 0 grey, 6 RGBA) streamed through zlib (``level``) one row at a time."""
+    z = zlib.compressobj(level)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)))
+        data = b"".join(z.compress(b"\x00" + row(y)) for y in range(height)) + z.flush()  # filter 0 per row
+        f.write(_png_chunk(b"IDAT", data))
+        f.write(_png_chunk(b"IEND", b""))
+    return path
+
+
+def write_largest_png(path: Path) -> Path:
+    """The largest image the app reads (just under MAX_PIXELS, RGBA): a thick vertical bar, a 1."""
+    side = int(MAX_PIXELS**0.5) - 1
+    white = b"\xff" * 4 * side
+    half = side // 20
+    bar = b"\xff" * 4 * (side // 2 - half) + b"\x00\x00\x00\xff" * 2 * half + b"\xff" * 4 * (side - side // 2 - half)
+    return write_png(path, side, side, lambda y: bar if side // 6 < y < side - side // 6 else white, colour_type=6)
+
+
+def write_long_thin_png(path: Path, width: int, height: int) -> Path:
+    """White, with a 5 px black line along its length (the issue's few-KB upload that used to take minutes)."""
+    if height >= width:
+        line = b"\xff" * ((width - 5) // 2) + b"\x00" * 5 + b"\xff" * (width - (width - 5) // 2 - 5)
+        return write_png(path, width, height, lambda y: line, level=9)
+    white, black = b"\xff" * width, b"\x00" * width
+    middle = range((height - 5) // 2, (height - 5) // 2 + 5)
+    return write_png(path, width, height, lambda y: black if y in middle else white, level=9)
+
+
+# Width x height, both ways round; all beyond MAX_ASPECT (the last is exactly MAX_PIXELS), so refused from the header.
+LONG_THIN = {"100x30000.png": (100, 30_000), "30000x100.png": (30_000, 100), "64x60000.png": (64, 60_000)}
+LONG_THIN["200x200000.png"] = (200, 200_000)
 
 
 @dataclass
@@ -315,11 +369,133 @@ def bench_load(clf: Classifier, concurrency_limit: int | None = None, batch: int
         print("  ", line)
 
 
+def adversarial_files(folder: Path) -> tuple[dict[str, Path], dict[str, Path]]:
+    """Files of the costliest shapes the app accepts, and of long thin ones it refuses from the header, by name."""
+
+    def save(name: str, image: np.ndarray | Image.Image, **kwargs) -> Path:
+        path = folder / name
+        (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(path, **kwargs)
+        return path
+
+    def diagonals(width: int, height: int, pen: int = 1) -> Image.Image:
+        im = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(im)
+        draw.line([(0, 0), (width - 1, height - 1)], fill=0, width=pen)
+        draw.line([(0, height - 1), (width - 1, 0)], fill=0, width=pen)
+        return im
+
+    short = int((MAX_PIXELS / MAX_ASPECT) ** 0.5)  # the largest image at the aspect limit: short x 50 short
+    blob = np.full((383, 383), 255, np.uint8)
+    blob[100:280, 100:280] = 0
+    rng = np.random.default_rng(0)
+    photo = (np.clip(rng.normal(0.85, 0.03, (3024, 4032)), 0, 1) * 255).astype(np.uint8)
+    photo[1000:2000, 1900:2000] = 60  # a 1, in dark ink on noisy paper
+    ds = PenDigits.load(PEN_SAMPLE)
+    strokes = [smooth(s, float(ds.quantum[0])) for s in ds.strokes(0)]
+    accepted = {
+        "100x5000 line (50:1)": write_long_thin_png(folder / "l1.png", 100, 5000),
+        "5000x100 line (50:1)": write_long_thin_png(folder / "l2.png", 5000, 100),
+        f"{short}x{short * MAX_ASPECT} line (50:1, 40 MP)": write_long_thin_png(folder / "l3.png", short, 50 * short),
+        f"{short * MAX_ASPECT}x{short} line (50:1, 40 MP)": write_long_thin_png(folder / "l4.png", 50 * short, short),
+        "6323x6323 RGBA bar (40 MP)": write_largest_png(folder / "big.png"),
+        "6000x6000 thin diagonals": save("d0.png", diagonals(6000, 6000, 3)),
+        "383x383 thin diagonals": save("d1.png", diagonals(383, 383)),
+        "383x767 thin diagonals": save("d2.png", diagonals(383, 767)),
+        "767x383 thin diagonals": save("d3.png", diagonals(767, 383)),
+        "800 px canvas, 1.5 px pen": save("pen.png", render(strokes, 800, brush=1.5, rng=np.random.default_rng(0))),
+        "383 px blob (widest erosion)": save("blob.png", blob),
+        "4032x3024 noisy photo (JPEG)": save("photo.jpg", photo, quality=90),
+    }
+    refused = {}
+    for name, (width, height) in LONG_THIN.items():
+        refused[f"{width}x{height} line (refused)"] = write_long_thin_png(folder / name, width, height)
+    return accepted, refused
+
+
+def bench_worst_case(clf: Classifier) -> None:
+    """predict() on adversarial files against a 280 px canvas file; /predict alone and beside long thin uploads."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        accepted, refused = adversarial_files(folder)
+        files, _ = digit_files(folder, clf, count=8)
+
+        def attempt(p: Path) -> None:
+            try:
+                clf.predict(p)
+            except ValueError:
+                pass
+
+        worst, refs = ("", 0.0), []
+        print("each figure against predict() on 280 px canvas PNGs timed just before it (the machine may be shared)")
+        for group, cases in (("accepted", accepted), ("refused from the header", refused)):
+            print(f"{group}:")
+            for name, path in cases.items():
+                ref = float(np.median(time_calls(clf.predict, files, repeat=3))) * 1e3
+                times = time_calls(attempt, [path], repeat=3 if "MP" in name else 10)
+                t50, t_max = float(np.median(times)) * 1e3, max(times) * 1e3
+                refs.append(ref)
+                print(
+                    f"  {name:38s} {path.stat().st_size / 1024:6.0f} KB  p50 {t50:7.1f} ms  max {t_max:7.1f} ms"
+                    f"  = {t50 / ref:6.1f}x the 280 px canvas ({ref:.1f} ms)"
+                )
+                if group == "accepted" and t50 / ref > worst[1]:
+                    worst = (name, t50 / ref)
+        print(f"worst accepted input: {worst[0]}, {worst[1]:.1f}x the 280 px canvas (median {np.median(refs):.1f} ms)")
+        bench_beside_long_thin_uploads(files, [refused[k] for k in list(refused)[-2:]], list(accepted.values())[2:4])
+
+
+def http_predict(http: httpx.Client, path: str) -> str:
+    """One /predict call as the README's curl flow makes it: upload, call, read the event stream; its text."""
+    with open(path, "rb") as f:
+        uploaded = http.post("/gradio_api/upload", files={"files": (Path(path).name, f)}).json()
+    call = http.post("/gradio_api/call/predict", json={"data": [{"path": uploaded[0]}]}).json()
+    return http.get(f"/gradio_api/call/predict/{call['event_id']}").text
+
+
+def keep_sending(url: str, path: str, stop, sent) -> None:
+    """One other user, in a process of its own: /predict on the same file again and again until ``stop`` is set."""
+    with httpx.Client(base_url=url, timeout=120) as http:
+        while not stop.is_set():
+            http_predict(http, path)
+            with sent.get_lock():
+                sent.value += 1
+
+
+def bench_beside_long_thin_uploads(files: list[str], refused: list[Path], largest: list[Path]) -> None:
+    """/predict latency on the served app alone, then while two other users keep uploading files: ordinary
+    digits (the reference for "ordinary latency"), long thin files refused from the header, the largest accepted."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # the other users' HTTP work stays out of this process
+    with served([sys.executable, "app.py"]) as (_, url), httpx.Client(base_url=url, timeout=120) as http:
+        a50, a99 = percentiles(time_calls(lambda f: http_predict(http, f), files * 4))
+        print(f"/predict alone (upload + call + result over HTTP): p50 {a50:.0f} ms  p99 {a99:.0f} ms")
+        others = {"ordinary 280 px digit": files[:2], "refused long thin": refused, "largest accepted 50:1": largest}
+        for what, paths in others.items():
+            stop, sent = ctx.Event(), ctx.Value("i", 0)
+            users = [ctx.Process(target=keep_sending, args=(url, str(p), stop, sent)) for p in paths]
+            for user in users:
+                user.start()
+            while sent.value < 2:  # both users busy before the clock starts
+                time.sleep(0.05)
+            b50, b99 = percentiles(time_calls(lambda f: http_predict(http, f), files * 4))
+            stop.set()
+            for user in users:
+                user.join()
+            print(
+                f"/predict while 2 users upload {what} files ({sent.value} sent): p50 {b50:.0f} ms  p99 {b99:.0f} ms"
+                f"  = {b50 / a50:.2f}x / {b99 / a99:.2f}x alone"
+            )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = p.add_mutually_exclusive_group()
     group.add_argument("--no-load", action="store_true", help="skip the load test of the app (default: run it)")
     group.add_argument("--only-load", action="store_true", help="run only the load test (default: everything)")
+    group.add_argument(
+        "--worst-case", action="store_true", help="run only the adversarial inputs' figures (default: off)"
+    )
     p.add_argument(
         "--concurrency-limit", type=int, default=None, help="/predict's concurrency_limit (default: the app's)"
     )
@@ -334,6 +510,9 @@ def main() -> None:
     torch.set_num_threads(1)  # as app.launch() does, so the in-process figures match the served ones
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, {os.cpu_count()} CPUs")
     clf = Classifier.load()
+    if args.worst_case:
+        bench_worst_case(clf)
+        return
     if not args.only_load:
         bench_predict(clf)
         bench_batch(clf)

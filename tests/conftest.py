@@ -38,7 +38,7 @@ def clf() -> Classifier:
 def server_url():
     """``app.demo`` launched the way ``python app.py`` launches it, on a free localhost port, for one test module.
 
-    While it runs, the app's handlers read only files uploaded to it (see ``app.uploaded_path``).
+    Its handlers read only files uploaded to it (see ``app.uploaded_path``), as they do however the app is served.
     """
     from browser_helpers import free_port
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,8 @@ import app
 from lenet.pen import render
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = {p.name: int(p.stem[-1]) for p in (ROOT / "tests" / "data" / "examples").iterdir()}
+EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"
+EXAMPLES = {p.name: int(p.stem[-1]) for p in EXAMPLES_DIR.iterdir()}
 CANVAS = app.CANVAS_SIZE
 
 
@@ -123,7 +125,7 @@ def test_a_blank_canvas_clears_the_outputs_and_shows_the_hint(value) -> None:
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_upload_examples_are_read_as_their_digit(name: str) -> None:
-    label, network_input, c1, c3, status = app.read_upload(file_data(ROOT / "tests" / "data" / "examples" / name))
+    label, network_input, c1, c3, status = app.read_upload(file_data(EXAMPLES_DIR / name), trusted=[EXAMPLES_DIR])
     assert max(label, key=label.get) == str(EXAMPLES[name])
     assert network_input is not None and c1 is not None and c3 is not None
 
@@ -136,20 +138,20 @@ def test_a_cleared_upload_shows_the_upload_hint() -> None:
     "name, message",
     [
         ("garbage.png", "Cannot read garbage.png"),
-        ("empty.jpg", "empty"),
+        ("empty.jpg", "Cannot read empty.jpg"),
         ("truncated.png", "Cannot read truncated.png"),
         ("tiny.png", "too small"),
         ("blank.png", "blank"),
     ],
 )
 def test_an_unusable_upload_gets_a_message_not_a_traceback(bad_files: dict, name: str, message: str) -> None:
-    outputs = app.read_upload(file_data(bad_files[name]))
+    outputs = app.read_upload(file_data(bad_files[name]), trusted=[bad_files[name].parent])
     assert_cleared(outputs, message)
     assert "Traceback" not in outputs[-1] and outputs[-1].startswith("⚠️")
 
 
 def test_predict_returns_all_ten_probabilities() -> None:
-    probs = app.predict(file_data(ROOT / "tests" / "data" / "examples" / "scan_5.png"))
+    probs = app.predict(file_data(EXAMPLES_DIR / "scan_5.png"), trusted=[EXAMPLES_DIR])
     assert max(probs, key=probs.get) == "5"
     assert sorted(probs) == [str(d) for d in range(10)]
 
@@ -157,9 +159,81 @@ def test_predict_returns_all_ten_probabilities() -> None:
 @pytest.mark.parametrize("name, message", [("garbage.png", "Cannot read"), ("blank.png", "blank")])
 def test_predict_raises_a_clear_gr_error(bad_files: dict, name: str, message: str) -> None:
     with pytest.raises(gr.Error, match=message):
-        app.predict(file_data(bad_files[name]))
+        app.predict(file_data(bad_files[name]), trusted=[bad_files[name].parent])
     with pytest.raises(gr.Error, match="No image"):
         app.predict(None)
+
+
+# -- which files the handlers read --------------------------------------------------------------------
+
+
+@pytest.fixture()
+def upload_dir():
+    """A fresh folder inside gradio's upload folder, as an upload gets one; removed afterwards."""
+    import shutil
+    import tempfile
+
+    root = Path(gr.utils.get_upload_folder())
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
+    yield folder
+    shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "/no/such/file.png", str(EXAMPLES_DIR / "scan_4.png")])
+def test_the_handlers_read_only_uploads_even_in_process(path: str) -> None:
+    # Not launched, as when mounted with gr.mount_gradio_app: the check holds all the same.
+    assert not app.demo.is_running
+    with pytest.raises(gr.Error) as info:
+        app.predict(file_data(path))
+    assert info.value.message == app.NOT_UPLOADED
+    assert_cleared(app.read_upload(file_data(path)), app.NOT_UPLOADED)
+
+
+def test_the_handlers_read_uploads_and_examples_but_no_link_out_of_them(upload_dir: Path) -> None:
+    copy = upload_dir / "scan_4.png"
+    copy.write_bytes((EXAMPLES_DIR / "scan_4.png").read_bytes())
+    probs = app.predict(file_data(copy))
+    assert max(probs, key=probs.get) == "4"
+    cache = gr.utils.get_cache_folder().resolve()
+    assert [Path(p).resolve() for p in app.upload_folders()] == [Path(gr.utils.get_upload_folder()).resolve(), cache]
+    link = upload_dir / "digit.png"
+    link.symlink_to(EXAMPLES_DIR / "scan_4.png")
+    with pytest.raises(gr.Error, match=re.escape(app.NOT_UPLOADED)):
+        app.predict(file_data(link))
+    with pytest.raises(gr.Error, match=re.escape(app.NOT_UPLOADED)):
+        app.predict(file_data(f"{upload_dir}/../../../etc/passwd"))
+
+
+def test_a_missing_upload_and_a_non_image_get_the_same_message(upload_dir: Path) -> None:
+    (upload_dir / "a").mkdir()
+    (upload_dir / "b").mkdir()
+    (upload_dir / "b" / "digit.png").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    messages = []
+    for folder in ("a", "b"):
+        with pytest.raises(gr.Error) as info:
+            app.predict(file_data(upload_dir / folder / "digit.png"))
+        messages.append(info.value.message)
+    assert messages[0] == messages[1]
+    assert "upload a PNG or JPEG" in messages[0]
+
+
+def test_a_mounted_app_reads_only_uploads() -> None:
+    """Served inside another FastAPI app, where gradio never sets is_running: uploads are read, /etc/passwd is not."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    server = gr.mount_gradio_app(FastAPI(), app.build(), path="/digits")
+    answers = {}
+    with TestClient(server) as http:
+        with open(EXAMPLES_DIR / "scan_4.png", "rb") as f:
+            uploaded = http.post("/digits/gradio_api/upload", files={"files": ("digit.png", f, "image/png")}).json()
+        for name, payload in [("upload", {"path": uploaded[0]}), ("passwd", {"path": "/etc/passwd"})]:
+            call = http.post("/digits/gradio_api/call/predict", json={"data": [payload]}).json()
+            answers[name] = http.get(f"/digits/gradio_api/call/predict/{call['event_id']}").text
+    assert "event: complete" in answers["upload"] and '"label": "4"' in answers["upload"]
+    assert "event: error" in answers["passwd"] and app.NOT_UPLOADED in answers["passwd"].replace('\\"', '"')
+    assert "root:" not in answers["passwd"]
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)

@@ -159,6 +159,19 @@ def test_save_checkpoint_records_the_sha256(checkpoint: Path) -> None:
     assert set(payload["state_dict"]) == set(LeNet().state_dict())
 
 
+def test_lenet_weights_points_load_at_another_checkpoint(
+    checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LENET_WEIGHTS", str(checkpoint))
+    assert Classifier.load().meta == {"note": "test"}
+    assert Classifier.load(DEFAULT_WEIGHTS).meta != {"note": "test"}  # an explicit path wins
+    monkeypatch.setenv("LENET_WEIGHTS", str(tmp_path / "nothing.pt"))
+    with pytest.raises(CheckpointError, match="nothing.pt.*LENET_WEIGHTS names it"):
+        Classifier.load()
+    monkeypatch.setenv("LENET_WEIGHTS", "")  # set but empty: the bundled weights
+    assert Classifier.load().meta != {"note": "test"}
+
+
 def test_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="nothing.pt"):
         Classifier.load(tmp_path / "nothing.pt")

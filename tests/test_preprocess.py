@@ -6,6 +6,8 @@ Drawings come from the real pen strokes in tests/data/pen_sample.npz, drawn by
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +18,14 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from lenet import BlankImageError, Classifier, normalize, to_model_input
+from lenet import preprocess as pre
 from lenet.pen import BRUSH_RANGE, STYLES, PenDigits, render, smooth
 from lenet.preprocess import BOX_SIZE, MNIST_MEAN, MNIST_STD, STROKE_MAX, STROKE_MIN, stroke_width
 
 DATA = Path(__file__).resolve().parent / "data"
+sys.path.insert(0, str(DATA))
+from make_preprocess_reference import digest, pen_input  # noqa: E402
+
 # Calibrated on the sample (see each test): same digit redrawn >= 0.85, different digits <= 0.70.
 SAME_DIGIT = 0.8
 
@@ -83,6 +89,21 @@ def test_output_is_an_mnist_like_frame(pen: PenDigits) -> None:
         cy = x.sum(1) @ np.arange(32) / x.sum()
         cx = x.sum(0) @ np.arange(32) / x.sum()
         assert abs(cy - 16) <= 1 and abs(cx - 16) <= 1
+
+
+def test_what_training_sees_is_bit_identical_to_the_recorded_inputs(mnist: dict, pen: PenDigits) -> None:
+    # The bundled weights must be reproducible: the MNIST digits and the square pen canvases they are
+    # trained on must give exactly the inputs recorded with the preprocessing of 70dea35
+    # (tests/data/make_preprocess_reference.py).
+    reference = json.loads((DATA / "preprocess_reference.json").read_text())
+    mnist_digests = reference["mnist_sample"]
+    changed = [k for k, img in enumerate(mnist["images"]) if digest(to_model_input(img)) != mnist_digests[k]]
+    assert not changed, f"MNIST sample digits whose input changed: {changed}"
+    changed = [
+        c for c in reference["pen_sample"] if digest(pen_input(pen, c["digit"], c["canvas"], c["style"])) != c["sha256"]
+    ]
+    assert not changed, f"pen renders whose input changed: {changed}"
+    assert len(reference["mnist_sample"]) == len(mnist["images"]) and len(reference["pen_sample"]) >= 39
 
 
 def test_normalize_applies_the_mnist_statistics() -> None:
@@ -377,13 +398,100 @@ def test_numpy_layouts_and_dtypes_are_accepted(digit_3: Image.Image, variant: st
     assert similarity(to_model_input(digit_3), to_model_input(arr)) >= 0.97
 
 
-def test_file_paths_are_accepted(digit_3: Image.Image, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["digit.png", "digit.jpg", "digit.webp", "digit.gif", "digit.bmp", "digit.tiff"])
+def test_files_in_the_accepted_formats_are_read(digit_3: Image.Image, tmp_path: Path, name: str) -> None:
     expected = to_model_input(digit_3)
-    for name in ("digit.png", "digit.jpg"):
-        path = tmp_path / name
-        digit_3.save(path)
-        assert similarity(expected, to_model_input(path)) >= 0.97
-        assert similarity(expected, to_model_input(str(path))) >= 0.97
+    path = tmp_path / name
+    digit_3.save(path)
+    with Image.open(path) as im:
+        assert im.format in pre.FORMATS
+    assert similarity(expected, to_model_input(path)) >= 0.97
+    assert similarity(expected, to_model_input(str(path))) >= 0.97
+
+
+@pytest.mark.parametrize("name", ["digit.ico", "digit.pcx", "digit.tga", "digit.ppm"])
+def test_files_in_other_formats_pillow_reads_are_refused(digit_3: Image.Image, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    digit_3.save(path)
+    with Image.open(path) as im:  # the control: Pillow would read it
+        im.load()
+    with pytest.raises(ValueError, match=f"Cannot read {name} as an image: upload a PNG or JPEG"):
+        to_model_input(path)
+
+
+def test_pixel_values_are_scaled_once() -> None:
+    # A 32-bit image beyond 16-bit values is refused, not divided by 65535 and then again by 255.
+    with pytest.raises(ValueError, match="pixel values up to 70000"):
+        to_model_input(Image.fromarray(np.full((64, 64), 70_000, np.int32)))
+    # The header's bit depth decides: 16-bit values up to 255 are nearly black (blank), not full ink.
+    faint = np.full((64, 64), 255, np.uint16)
+    faint[20:44, 30:34] = 0
+    with pytest.raises(BlankImageError):
+        to_model_input(Image.fromarray(faint))
+    assert to_model_input(faint).max() == 1.0  # a bare array has no bit depth: 0-255 it is
+
+
+# -- bounded work for every accepted shape ----------------------------------------------------------
+
+
+def line_image(width: int, height: int, thickness: int = 5) -> np.ndarray:
+    """White, with a black line along the longer side: the issue's long thin upload."""
+    a = np.full((height, width), 255, np.uint8)
+    if height >= width:
+        a[:, (width - thickness) // 2 : (width + thickness) // 2] = 0
+    else:
+        a[(height - thickness) // 2 : (height + thickness) // 2] = 0
+    return a
+
+
+def diagonals(side_x: int, side_y: int) -> np.ndarray:
+    """Both diagonals, 1 px thin: the widest dilation, across the whole image."""
+    a = np.full((side_y, side_x), 255, np.uint8)
+    for t in np.linspace(0, 1, 4 * max(side_x, side_y)):
+        x, y = round(t * (side_x - 1)), round(t * (side_y - 1))
+        a[y, x] = a[side_y - 1 - y, x] = 0
+    return a
+
+
+ADVERSARIAL = {
+    "100x5000-line": line_image(100, 5000),  # at MAX_ASPECT; before the limits, a 100x30000 one took minutes
+    "5000x100-line": line_image(5000, 100),
+    "64x3200-line": line_image(64, 3200, thickness=2),
+    "383x767-diagonals": diagonals(383, 767),
+    "767x383-diagonals": diagonals(767, 383),
+    "383x383-diagonals": diagonals(383, 383),  # the costliest square, as it has always been
+    "blob": np.pad(np.zeros((180, 180), np.uint8), 100, constant_values=255),  # the widest erosion
+}
+
+
+@pytest.mark.parametrize("name", list(ADVERSARIAL))
+def test_every_accepted_shape_is_worked_on_at_a_bounded_size(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cost of preprocessing is the reading (linear in the pixels) plus passes over a working image
+    # whose longer side is about WORK_LONG_SIDE at most (the shrink by an odd factor >= 4 leaves up to 5/4
+    # of it), one pass per px of morphology radius, at most MAX_RADIUS. tests/benchmark.py --worst-case times it.
+    morphs, morph = [], pre._morph
+
+    def spy(ink: np.ndarray, radius: float, op) -> np.ndarray:
+        morphs.append((ink.shape, radius))
+        return morph(ink, radius, op)
+
+    monkeypatch.setattr(pre, "_morph", spy)
+    x = to_model_input(ADVERSARIAL[name])
+    assert x.shape == (32, 32) and x.max() > 0.5
+    assert morphs, "the adversarial input needs no stroke normalisation: it tests nothing"
+    for shape, radius in morphs:
+        assert radius <= pre.MAX_RADIUS
+        assert max(shape) <= 1.25 * pre.WORK_LONG_SIDE + 2 * (pre.MAX_RADIUS + 1), shape
+
+
+@pytest.mark.parametrize(
+    "size", [(100, 30_000), (30_000, 100), (64, 60_000), (200, 200_000), (7, 351)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
+def test_long_thin_images_are_refused(size: tuple[int, int]) -> None:
+    width, height = size
+    with pytest.raises(ValueError, match=f"{width}x{height} px, too (long and thin|small)") as info:
+        to_model_input(Image.new("1", size))  # 1 bit per pixel: the largest is 5 MB
+    assert not isinstance(info.value, BlankImageError)
 
 
 # -- the Gradio sketchpad value ----------------------------------------------------------------------
@@ -427,6 +535,19 @@ def test_sketchpad_without_composite_uses_the_layers(sketch: dict[str, np.ndarra
     bottom[:200, :, 3] = 0
     value = {"background": sketch["background"], "layers": [top, bottom], "composite": None}
     assert similarity(expected, to_model_input(value)) >= 0.97
+
+
+def test_sketchpad_layers_that_do_not_fit_together_are_an_error(sketch: dict[str, np.ndarray]) -> None:
+    layer = sketch["layer"]
+    for layers in ([layer, layer[:300]], [layer, layer[..., :3]]):
+        with pytest.raises(ValueError, match="pass RGBA layers of one size, or the composite"):
+            to_model_input({"background": None, "layers": layers, "composite": None})
+    # Layers of 0-255 and of 0-1 are compared on one scale.
+    top, bottom = layer.copy(), layer.astype(np.float32) / 255
+    top[200:, :, 3] = 0
+    bottom[:200, :, 3] = 0
+    mixed = to_model_input({"background": None, "layers": [top, bottom], "composite": None})
+    assert similarity(to_model_input(layer), mixed) >= 0.97
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Reliability: every bad input gets a clear error, in-process and over the API; the server survives them all
-under 2 GB; 16 users at once get right answers; a full queue says so at once.
+under 2 GB; 16 users at once get right answers; a full queue says so at once; long thin images and files in
+formats the app does not accept are refused unread, and cost the other users nothing.
 
 Each bad input of issue 5 is tried on ``Classifier.predict`` (a ``ValueError`` subclass) and on ``/predict``
 through gradio_client (an ``AppError`` carrying the same kind of message). Over the API an image is a
@@ -14,8 +15,6 @@ import struct
 import sys
 import threading
 import time
-import zlib
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,48 +22,31 @@ from typing import Any, NamedTuple
 import httpx
 import numpy as np
 import pytest
-from benchmark import USERS, digit_files, load_test, served
+from benchmark import (
+    LONG_THIN,
+    USERS,
+    digit_files,
+    load_test,
+    served,
+    write_largest_png,
+    write_long_thin_png,
+    write_png,
+)
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageFile
 
 import app
 from lenet import BlankImageError, Classifier
-from lenet.preprocess import MAX_PIXELS
 
 ROOT = Path(__file__).resolve().parent.parent
 HUGE_SIDE = 12_000  # 144 megapixels: 168 KB on disk, 144 MB (grey) to 576 MB (RGBA) decoded
 MAX_RSS_KB = 2 * 1024 * 1024  # the server's peak resident memory must stay under 2 GB
 # A clear message names the problem and says what to do about it.
-ADVICE = re.compile(r"\b(draw|upload|send|use|pass|shrink)\b", re.IGNORECASE)
+ADVICE = re.compile(r"\b(draw|upload|send|use|pass|shrink|crop)\b", re.IGNORECASE)
 
 
-# -- files written byte by byte, so nothing huge is ever held in memory ------------------------------
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def write_png(path: Path, width: int, height: int, row: Callable[[int], bytes], colour_type: int = 0) -> Path:
-    """A PNG of 8-bit rows (colour type 0 grey, 6 RGBA) streamed through zlib one row at a time."""
-    z = zlib.compressobj(1)
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n")
-        f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)))
-        data = b"".join(z.compress(b"\x00" + row(y)) for y in range(height)) + z.flush()  # filter 0 per row
-        f.write(_png_chunk(b"IDAT", data))
-        f.write(_png_chunk(b"IEND", b""))
-    return path
-
-
-def write_largest_png(path: Path) -> Path:
-    """The largest image the app reads (just under MAX_PIXELS, RGBA): a thick vertical bar, a 1."""
-    side = int(MAX_PIXELS**0.5) - 1
-    white = b"\xff" * 4 * side
-    half = side // 20
-    bar = b"\xff" * 4 * (side // 2 - half) + b"\x00\x00\x00\xff" * 2 * half + b"\xff" * 4 * (side - side // 2 - half)
-    return write_png(path, side, side, lambda y: bar if side // 6 < y < side - side // 6 else white, colour_type=6)
+# -- files written byte by byte, so nothing huge is ever held in memory (more in benchmark.py) --------
 
 
 def write_tiff(path: Path, width: int, height: int, samples: int) -> Path:
@@ -81,8 +63,18 @@ def write_tiff(path: Path, width: int, height: int, samples: int) -> Path:
     return path
 
 
+# What the app does not decode, whatever the file is called: PostScript (Pillow would hand it to Ghostscript),
+# PDF and SVG.
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 64 64\n%%EndComments\n"
+EPS += b"0 setgray 28 8 8 48 rectfill\nshowpage\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+PDF += b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+SVG += b'<path d="M32 8v48" stroke="black" stroke-width="8"/></svg>'
+OTHER_FORMATS = {"digit.eps": EPS, "digit.pdf": PDF, "digit.svg": SVG}
+
 BAD_FILES = ["0x0.png", "7-channels.tiff", "nan.tiff", "white.png", "transparent.png", "black.png", "notes.png"]
-BAD_FILES += ["truncated.png", "empty.png", "1-pixel.png", "huge.png"]
+BAD_FILES += ["truncated.png", "empty.png", "1-pixel.png", "huge.png", *LONG_THIN, *OTHER_FORMATS]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +95,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     Image.new("L", (1, 1), 0).save(f["1-pixel.png"])
     white_row = b"\xff" * HUGE_SIDE
     write_png(f["huge.png"], HUGE_SIDE, HUGE_SIDE, lambda y: white_row)
+    for name, (width, height) in LONG_THIN.items():
+        write_long_thin_png(f[name], width, height)
+    for name, data in OTHER_FORMATS.items():
+        f[name].write_bytes(data)
     return f
 
 
@@ -135,15 +131,17 @@ CASES = {
     "0x0-array": Case(np.zeros((0, 0), np.uint8), "0x0 px, too small", "0x0.png", "Cannot read 0x0.png"),
     "7-channels": Case(np.zeros((64, 64, 7), np.uint8), r"shape \(64, 64, 7\)", "7-channels.tiff", "Cannot read 7-"),
     "nan-array": Case(np.full((64, 64), np.nan, np.float32), "NaN", "nan.tiff"),
-    "string": Case("seven", "No such image file: 'seven'", "seven", "No image was given"),
+    "string": Case("seven", "Cannot read seven as an image", "seven", "No image was given"),
     "blank-white": Case(np.full((280, 280, 3), 255, np.uint8), "blank", "white.png"),
     "blank-transparent": Case(np.zeros((280, 280, 4), np.uint8), "blank", "transparent.png"),
     "all-black": Case(np.zeros((280, 280, 3), np.uint8), "blank", "black.png"),
     "text-named-png": Case("notes.png", "Cannot read notes.png"),
     "truncated-png": Case("truncated.png", "Cannot read truncated.png"),
-    "empty-file": Case("empty.png", "empty.png is empty"),
+    "empty-file": Case("empty.png", "Cannot read empty.png as an image"),
     "1-pixel": Case("1-pixel.png", "1x1 px, too small"),
     "12000x12000-png": Case("huge.png", "12000x12000 px, too large"),
+    **{name[:-4]: Case(name, f"{name[:-4]} px, too long and thin") for name in LONG_THIN},
+    **{name: Case(name, f"Cannot read {name} as an image: upload a PNG or JPEG") for name in OTHER_FORMATS},
 }
 BLANK = {"sketchpad-composite-none", "blank-white", "blank-transparent", "all-black"}
 
@@ -172,6 +170,14 @@ def test_bad_input_in_process_is_a_clear_value_error(clf: Classifier, files: dic
     assert isinstance(info.value, BlankImageError) == (case in BLANK)
 
 
+def test_an_eps_file_is_never_handed_to_pillows_postscript_reader(clf: Classifier, files: dict) -> None:
+    # The control: Pillow itself would take the file for PostScript (and render it with Ghostscript if installed).
+    with Image.open(files["digit.eps"]) as im:
+        assert im.format == "EPS"
+    with pytest.raises(ValueError, match="upload a PNG or JPEG"):
+        clf.predict(files["digit.eps"])
+
+
 def test_the_huge_png_is_refused_before_its_pixels_are_decoded(
     clf: Classifier, files: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,6 +190,10 @@ def test_the_huge_png_is_refused_before_its_pixels_are_decoded(
     monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
     with pytest.raises(ValueError, match="too large"):
         clf.predict(files["huge.png"])
+    assert decoded == []
+    for name in LONG_THIN:
+        with pytest.raises(ValueError, match="too long and thin"):
+            clf.predict(files[name])
     assert decoded == []
     # The control: an image of acceptable size is decoded through that same method.
     with pytest.raises(ValueError):
@@ -218,12 +228,42 @@ def call_raw(server_url: str, payload: Any) -> str:
         pytest.param({"path": 7}, app.NO_IMAGE, id="a-path-that-is-not-a-string"),
         # Not marked as FileData, so gradio does not check it: the app must not read a file it was not sent.
         pytest.param({"path": str(ROOT / "tests" / "data" / "examples" / "scan_4.png")}, app.NOT_UPLOADED, id="a-path"),
+        pytest.param({"path": "/etc/passwd"}, app.NOT_UPLOADED, id="etc-passwd"),
+        pytest.param({"path": "/no/such/file.png"}, app.NOT_UPLOADED, id="a-missing-path"),
+        # Marked as FileData, a launched app's gradio refuses it itself (with no message) before the app sees it.
+        pytest.param({"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "", id="as-file-data"),
     ],
 )
 def test_a_payload_that_is_not_an_uploaded_file_gets_a_clear_error(server_url: str, payload, expected: str) -> None:
     stream = call_raw(server_url, payload)
     assert "event: error" in stream
     assert expected in stream.replace('\\"', '"')
+    assert "root:" not in stream
+
+
+def test_long_thin_uploads_cost_a_normal_predict_nothing(
+    client: Client, files: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two long thin uploads sent at once with a normal /predict: they are refused from the header, so the
+    file readers never decode their pixels, and the normal call gets its answer (tests/benchmark.py
+    --worst-case times it against its unloaded latency)."""
+    decoded, load = [], ImageFile.ImageFile.load
+
+    def spy(im: ImageFile.ImageFile):
+        decoded.append(im.size)
+        return load(im)
+
+    digit = ROOT / "tests" / "data" / "examples" / "scan_5.png"
+    with Image.open(digit) as im:
+        digit_size = im.size
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    thin = [client.submit(handle_file(str(files[name])), api_name="/predict") for name in list(LONG_THIN)[-2:]]
+    normal = client.submit(handle_file(str(digit)), api_name="/predict")
+    assert normal.result(timeout=60)["label"] == "5"
+    for job in thin:
+        with pytest.raises(AppError, match="too long and thin"):
+            job.result(timeout=60)
+    assert set(decoded) == {digit_size}
 
 
 def test_a_full_queue_is_refused_at_once_and_the_queue_drains(
