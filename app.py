@@ -1,16 +1,19 @@
-"""The Gradio app: draw a digit and LeNet reads it on every stroke, showing what it sees; /predict serves it as an API.
+"""The Gradio app: draw a digit and LeNet reads it while you draw, showing what it sees; /predict and
+/read_strokes serve it as an API.
 
 UI only: every number and picture on the page comes from one ``lenet.Classifier.predict``
-call; this file builds the Blocks, wires the events and draws the activation maps.
+call; this file builds the Blocks, wires the events and draws the activation maps. The
+drawing pad and the inline output images are the app's own components, in ``ui/``.
 
     python app.py   # serves on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 127.0.0.1:7860)
 
 ``import app`` builds ``demo`` without launching it; ``app.launch()`` launches it with the
-page's CSS and script and the upload limit, as ``python app.py`` does.
+page's CSS and the upload limit, as ``python app.py`` does.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,28 +25,29 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
-from lenet import BlankImageError, Classifier, Prediction
+from lenet import BlankImageError, Classifier, Prediction, strokes
+from ui import PixelImage, StrokePad
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"  # rendered from real pen strokes by make_examples.py
 EXAMPLES = sorted([*EXAMPLES_DIR.glob("*.png"), *EXAMPLES_DIR.glob("*.jpg")])
-# Canvas side in px. Every stroke uploads the background, the layer and the composite as
-# PNGs, twice, and the browser encodes them first (~0.35 s at 800 px). Pen-up -> label in
-# headless Chromium measured ~2.2 s at 800 px with layers, ~1.0 s at 400 px, ~0.86 s at 280 px
-# (tests/bench_app.py --sizes). 280 px is ten times MNIST's 28, far more than the 32 px input uses.
-CANVAS_SIZE = 280
-BRUSH_RADIUS = 9  # px on the 280 px canvas: an 18 px line, a digit-thick stroke
 MAX_FILE_SIZE = "10mb"  # a phone photo fits; lenet refuses more than 40 megapixels anyway
 # Uploaded files read at once, by /predict and the Upload tab together. Reading a 40-megapixel upload
 # takes ~450 MB, so two keep the server under 2 GB; more were no faster (tests/benchmark.py).
 FILE_READERS = 2
 QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
-MAP_SCALE = {"C1": 4, "C3": 6}  # nearest-neighbour upscaling of each map, to a similar size
+# The input and the maps travel at their own resolution, inline (ui.PixelImage), and the browser
+# scales them up with crisp pixels: one map pixel of gap between maps shows as a few px.
 MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
-MAP_GAP = 4  # px of grey between maps
+MAP_GAP = 1  # px of grey between maps
 MAP_GAP_COLOUR = 205
-INPUT_SCALE = 7  # the 32x32 input is sent as 224x224 blocks: crisp however the browser scales it
-DRAW_HINT = "✍️ **Draw a digit** on the canvas: the network reads it after every stroke."
+DRAW_HINT = "✍️ **Draw a digit** on the pad: the network reads it while you draw."
+NO_STROKES = f"No strokes were sent: {strokes.STROKES_HELP}."
+# Gradio's queue rebuilds a pandas summary of up to 10,000 past events after every event, for its
+# monitoring page (off here): ~9 ms per event once 10,000 are recorded, and a pad that reads while
+# you draw makes that many in a busy hour. Summarise rarely, over few events (tests/bench_app.py --soak).
+# The queue reads these when demo.queue() builds it; a value set in the environment wins.
+QUEUE_ANALYTICS = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000000", "GRADIO_ANALYTICS_MAX_EVENTS": "1000"}
 UPLOAD_HINT = "📷 **Upload a photo or scan** of one handwritten digit, dark ink on light paper, or click an example."
 NO_IMAGE = "No image was given: send a PNG or JPEG of one handwritten digit as a file (gradio_client: handle_file)."
 NOT_UPLOADED = "Only images uploaded to this server are read: upload the file first (gradio_client: handle_file)."
@@ -87,10 +91,9 @@ def label_value(pred: Prediction) -> dict[str, float]:
 def shown(pred: Prediction) -> tuple[Any, ...]:
     """The outputs for one prediction made with maps=True: label, network input, C1, C3, status."""
     network_input = (pred.model_input * 255).round().astype(np.uint8)  # (32, 32), ink = white, as MNIST
-    network_input = network_input.repeat(INPUT_SCALE, axis=0).repeat(INPUT_SCALE, axis=1)  # (224, 224)
     assert pred.maps is not None, "predict with maps=True"
-    c1 = tile_maps(pred.maps["C1"], MAP_COLUMNS["C1"], MAP_SCALE["C1"])
-    c3 = tile_maps(pred.maps["C3"], MAP_COLUMNS["C3"], MAP_SCALE["C3"])
+    c1 = tile_maps(pred.maps["C1"], MAP_COLUMNS["C1"], 1)
+    c3 = tile_maps(pred.maps["C3"], MAP_COLUMNS["C3"], 1)
     status = f"The network reads **{pred.digit}** ({pred.confidence:.0%} sure)."
     return label_value(pred), network_input, c1, c3, status
 
@@ -120,16 +123,30 @@ def uploaded_path(file: Any, trusted: Sequence[Path] = ()) -> str:
     return path
 
 
-def read_drawing(value: dict | None) -> tuple[Any, ...]:
-    """Per stroke: the sketchpad's value -> all outputs; a blank canvas clears them and shows the hint."""
-    if value is None:
-        return cleared(DRAW_HINT)
+def read_pad(value: Any) -> tuple[Any, ...]:
+    """While drawing and at pen-up: the pad's strokes -> all outputs; a blank pad clears them and shows the hint."""
+    if not value or (isinstance(value, dict) and not value.get("strokes")):
+        return cleared(DRAW_HINT)  # nothing drawn yet, or Clear
     try:
+        if not strokes.is_strokes(value):
+            strokes.parse(value)  # raises, saying what to send (a string must never be read as a file path)
         return shown(CLASSIFIER.predict(value, maps=True))
     except BlankImageError:
         return cleared(DRAW_HINT)
     except ValueError as e:
         return cleared(f"⚠️ {e}")
+
+
+def read_strokes(payload: Any) -> dict[str, Any]:
+    """/read_strokes: the pad's JSON -> {"digit", "confidence", "probabilities"}; unusable strokes raise gr.Error."""
+    try:
+        drawing = strokes.parse(payload)  # refuses anything but strokes, quickly, saying what to send
+        if not drawing.strokes:
+            raise ValueError(NO_STROKES)
+        pred = CLASSIFIER.predict(payload)
+    except ValueError as e:
+        raise gr.Error(str(e)) from e
+    return {"digit": pred.digit, "confidence": pred.confidence, "probabilities": list(pred.probabilities)}
 
 
 def read_upload(file: dict | None, *, trusted: Sequence[Path] = ()) -> tuple[Any, ...]:
@@ -184,55 +201,25 @@ The pictures on this page are the network's layers, in the order it computes the
 """
 
 CSS = """
-.pixels .image-container button, .pixels .image-frame { width: 100%; height: 100%; }
-.pixels img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }
 #status { min-height: 3em; }
 """
 
-# Gradio 6.31's sketchpad starts with no tool chosen ("select the draw tool to start") and
-# ignores the mouse until its Brush button is clicked, and again after every "Clear canvas".
-# Click Brush, the first tool button, whenever no tool (brush, eraser, pan) is highlighted.
-JS = """
-() => {
-  const penDown = () => {
-    const pad = document.getElementById("sketchpad");
-    const brush = pad && pad.querySelector(".toolbar-wrap button");
-    if (brush && !pad.querySelector("button.highlight")) brush.click();
-  };
-  new MutationObserver(penDown).observe(document.body, {
-    childList: true, subtree: true, attributes: true, attributeFilter: ["class"],
-  });
-  penDown();
-}
-"""
 
-
-def pixel_image(label: str, elem_id: str) -> gr.Image:
-    """An output image drawn with crisp pixels: the network's input and its activation maps."""
-    return gr.Image(
-        label=label, elem_id=elem_id, interactive=False, format="png", height=260, elem_classes="pixels", buttons=[]
-    )
+def pixel_image(label: str, elem_id: str) -> PixelImage:
+    """An output image drawn with crisp pixels, sent inline: the network's input and its activation maps."""
+    return PixelImage(label=label, elem_id=elem_id)
 
 
 def build() -> gr.Blocks:
     """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
     with gr.Blocks(title="LeNet digit sketchpad", analytics_enabled=False) as demo:
-        gr.Markdown("# LeNet digit sketchpad\nDraw a digit: the PyTorch tutorial's LeNet reads it after every stroke.")
+        gr.Markdown("# LeNet digit sketchpad\nDraw a digit: the PyTorch tutorial's LeNet reads it while you draw.")
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():
                     with gr.Tab("Draw"):
-                        sketchpad = gr.Sketchpad(
-                            elem_id="sketchpad",
-                            label="Your digit",
-                            type="numpy",
-                            canvas_size=(CANVAS_SIZE, CANVAS_SIZE),
-                            layers=False,
-                            transforms=(),
-                            brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
-                            buttons=[],
-                        )
+                        pad = StrokePad(elem_id="sketchpad", label="Your digit")
                     with gr.Tab("Upload"):
                         upload = gr.Image(
                             elem_id="upload",
@@ -252,13 +239,17 @@ def build() -> gr.Blocks:
         gr.Markdown(HOW_IT_WORKS)
 
         outputs = [label, network_input, c1, c3, status]
-        sketchpad.change(
-            read_drawing,
-            sketchpad,
+        # Readings while drawing: the pad sends a few a second, always_last keeps one in flight and
+        # only the latest waiting. Off the queue: one HTTP request per reading instead of a queue
+        # join plus an event stream, which is what a remote user's round trips are made of.
+        pad.input(
+            read_pad,
+            pad,
             outputs,
             trigger_mode="always_last",
             show_progress=outputs_progress,
             api_visibility="private",
+            queue=False,
         )
         upload.change(
             read_upload,
@@ -285,6 +276,14 @@ def build() -> gr.Blocks:
             concurrency_limit=FILE_READERS,
             concurrency_id="read_file",
         )
+
+        # /read_strokes: the pad's JSON in, the reading out as JSON.
+        api_strokes = gr.JSON(visible=False)
+        api_reading = gr.JSON(visible=False)
+        api_strokes_trigger = gr.Button(visible=False)
+        api_strokes_trigger.click(read_strokes, api_strokes, api_reading, api_name="read_strokes")
+    for name, value in QUEUE_ANALYTICS.items():
+        os.environ.setdefault(name, value)
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
     return demo
 
@@ -293,11 +292,11 @@ demo = build()
 
 
 def launch(**kwargs: Any) -> Any:
-    """Launch ``demo`` with the page's CSS, script and upload limit; ``kwargs`` go to ``demo.launch``."""
+    """Launch ``demo`` with the page's CSS and upload limit; ``kwargs`` go to ``demo.launch``."""
     # A request is one tiny forward pass: a second intra-op thread only waits for the first,
     # and on a shared 2-core machine that wait costs ~50 ms instead of ~1 ms per call.
     torch.set_num_threads(1)
-    return demo.launch(css=CSS, js=JS, max_file_size=MAX_FILE_SIZE, **kwargs)
+    return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, **kwargs)
 
 
 if __name__ == "__main__":

@@ -1,101 +1,154 @@
-"""Speed of app.py against minimal Gradio apps, measured side by side in one run.
+"""Speed of app.py against minimal Gradio apps, measured side by side in one run; each server in its own process.
 
-    python tests/bench_app.py                     # both measurements
-    python tests/bench_app.py --rounds 3 --calls 60
-    python tests/bench_app.py --sizes 400,280     # also app-like sketchpads with other canvas sizes
+    python tests/bench_app.py                                  # predict, pen-up, live, load (about 6 min)
+    python tests/bench_app.py --only pen-up,live --rounds 3
+    python tests/bench_app.py --only load --drawers 32 --strokes 12
+    python tests/bench_app.py --only soak --soak-events 20000 --soak-baseline   # about 15 min
 
-1. ``/predict`` round trip through gradio_client (upload + call + result): app.py against a
-   minimal one-function app, ``gr.Interface(fn, gr.Image(), gr.Label())``. gradio_client polls
-   for results every 50 ms, so its round trips come in 50 ms steps that mask the servers; the
-   same calls as plain HTTP (the README's curl flow) show the servers themselves.
-2. Pen-up -> label shown, in headless Chromium: a one-stroke digit drawn with the mouse, timed
-   in the page from the pointerup event to the moment ``#prediction`` shows a digit; app.py
-   against ``gr.Interface(fn, gr.Sketchpad(), gr.Label(), live=True)`` with its defaults
-   (an 800 px canvas with layers). The reference needs its Brush clicked after every clear;
-   app.py must not (the run says so if it ever did).
+Parts (``--only``, comma-separated; the default is all but ``soak``):
 
-Prints medians, 90th percentiles and the ratios app / reference; the goals are <= 0.5 for
-pen-up -> label and <= 1.0 for /predict, and neither may exceed 1.2. Every server runs in this
-process with the same torch settings and the same ``lenet.Classifier``, and the two sides
-alternate trial by trial, so load from elsewhere falls on both. Nothing is asserted: this measures.
+- ``predict``: ``/predict`` round trip (upload + call + result) through gradio_client and as plain HTTP
+  (the README's curl flow), against ``gr.Interface(fn, gr.Image(), gr.Label())``.
+- ``pen-up``: pen-up -> reading shown, in headless Chromium, a one-stroke real pen digit drawn with the
+  mouse; app.py's stroke pad against the minimal live sketchpad demo, ``gr.Interface(fn, gr.Sketchpad(),
+  gr.Label(), live=True)``, locally and with a 100 ms round trip (CDP ``Network.emulateNetworkConditions``).
+  For the reference, the moment its label shows a digit. For the pad, which already shows readings while
+  the pen moves, the moment the outputs change after the answer to the first request sent after pen-up
+  (the final reading) arrives. Also the servers' CPU per digit drawn.
+- ``live``: readings shown before pen-up while one stroke takes 2 s to draw, locally and at 100 ms.
+- ``load``: ``--drawers`` gradio_client users at once, each sending ``--strokes`` pad payloads to
+  ``/read_strokes`` in a row: p50/p95, errors, strokes/s, and the server's CPU per stroke against
+  ``Classifier.predict`` on the same strokes in-process.
+- ``soak``: ``--soak-events`` ``/read_strokes`` events (plain HTTP, 4 sessions at a time), the latency of the
+  last 1,000 against the first 1,000; ``--soak-baseline`` also runs it with Gradio's default queue
+  analytics settings, which app.py overrides.
+
+Every reference gets the same ``lenet.Classifier`` and one torch thread, and the sides alternate trial by
+trial, so load from elsewhere falls on both. Nothing is asserted: this measures and prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
 
-import gradio as gr  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
+from benchmark import cpu_seconds, served  # noqa: E402
 from browser_helpers import (  # noqa: E402
     LABEL_TEXT_JS,
+    PAD_CANVAS,
     clear_canvas,
-    draw_digit,
-    free_port,
+    draw_stroke,
     launch_chromium,
     pen_digits,
-    pen_is_ready,
+    screen_strokes,
 )
-from gradio_client import Client, handle_file  # noqa: E402
 
-import app  # noqa: E402
-from lenet.pen import render  # noqa: E402
-
-ONE_STROKE = ["three", "zero", "two", "six", "eight", "nine"]  # pen digits drawn in a single stroke
-ANSWER_MS = 30_000
-# Timestamps in the page: the last pointerup, and the first moment the label shows a digit after a reset.
+ONE_STROKE = ["three", "zero", "two", "six", "eight", "nine", "nine_b"]  # real pen digits drawn in one stroke
+SKETCHPAD_CANVAS = "#sketchpad .pixi-target canvas"  # gr.Sketchpad's drawing canvas
+REMOTE_MS = 100  # the emulated round trip, as for a user far from the Space
+LIVE_STROKE_S = 2.0
+ANSWER_MS = 60_000
+PAD_SIZE = 280  # the pad's units
+# In the page, before its scripts run. pointerup marks pen-up. The pad's final reading is the answer to
+# the first /run/ request sent after pen-up: __finalAt is when its headers arrive, and __shownAt the next
+# change to the outputs after that. __labelAt is the first moment the label shows a digit (the
+# reference's reading); __readings counts new network-input pictures, __before those seen before pen-up.
 TIMING_JS = """
-window.__penUp = 0; window.__labelAt = 0;
-window.addEventListener('pointerup', () => { window.__penUp = performance.now(); }, true);
-new MutationObserver(() => {
+window.__penUp = 0; window.__finalAt = 0; window.__shownAt = 0; window.__labelAt = 0;
+window.__readings = 0; window.__before = 0;
+addEventListener('pointerdown', () => { window.__penUp = 0; }, true);
+addEventListener('pointerup', () => { window.__penUp = performance.now(); window.__before = window.__readings; }, true);
+const realFetch = window.fetch;
+window.fetch = async function (input, init) {
+  const sent = performance.now();
+  const res = await realFetch.apply(this, arguments);
+  const url = String(input && input.url ? input.url : input);
+  if (url.includes('/run/') && window.__penUp && sent >= window.__penUp && !window.__finalAt)
+    window.__finalAt = performance.now();
+  return res;
+};
+let lastSrc = '';
+new MutationObserver((records) => {
+  const now = performance.now();
   const h = document.querySelector('#prediction h2');
-  if (!window.__labelAt && h && h.textContent.trim()) window.__labelAt = performance.now();
-}).observe(document, {childList: true, subtree: true, characterData: true});
+  if (!window.__labelAt && h && h.textContent.trim()) window.__labelAt = now;
+  const img = document.querySelector('#network-input img');
+  const src = img ? img.getAttribute('src') : '';
+  if (src && src !== lastSrc) window.__readings++;
+  lastSrc = src;
+  const outputs = records.some((r) => {
+    const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+    return el && el.closest('#prediction, #network-input, #status');
+  });
+  if (outputs && window.__finalAt && !window.__shownAt) window.__shownAt = now;
+}).observe(document, {childList: true, subtree: true, characterData: true, attributes: true});
 """
+TIMERS = ["__penUp", "__finalAt", "__shownAt", "__labelAt", "__readings", "__before"]
+RESET_JS = f"() => {{ for (const k of {json.dumps(TIMERS)}) window[k] = 0; }}"
 
 
-def reference_label(image) -> dict[str, float] | None:
-    """The references' one function: an image in, the ten probabilities out; nothing for a blank."""
-    try:
-        pred = app.CLASSIFIER.predict(image)
-    except ValueError:
-        return None
-    return {str(d): p for d, p in enumerate(pred.probabilities)}
+# -- the reference apps, each served by this script in its own process -------------------------------------
 
 
-def image_reference() -> gr.Interface:
-    """The minimal /predict app: an image in, a label out."""
-    return gr.Interface(reference_label, gr.Image(), gr.Label(), analytics_enabled=False, api_name="predict")
+def serve_reference(kind: str) -> None:
+    """Serve one minimal reference app on GRADIO_SERVER_PORT, with app.py's classifier and one torch thread."""
+    import gradio as gr
+    import torch
 
+    from lenet import Classifier
 
-def sketchpad_reference(canvas: int | None = None) -> gr.Interface:
-    """The minimal live sketchpad demo; with ``canvas``, a sketchpad set up as app.py's but of that size."""
-    if canvas is None:
+    clf = Classifier.load()
+    torch.set_num_threads(1)
+
+    def label(image) -> dict[str, float] | None:
+        """The references' one function: an image in, the ten probabilities out; nothing for a blank."""
+        try:
+            pred = clf.predict(image)
+        except ValueError:
+            return None
+        return {str(d): p for d, p in enumerate(pred.probabilities)}
+
+    if kind == "image":
+        demo = gr.Interface(label, gr.Image(), gr.Label(), analytics_enabled=False, api_name="predict")
+    else:  # the typical draw-a-digit demo: a live Interface with the sketchpad's defaults
         pad = gr.Sketchpad(elem_id="sketchpad")
-    else:
-        brush = gr.Brush(default_size=round(app.BRUSH_RADIUS * canvas / app.CANVAS_SIZE), colors=["#000000"])
-        pad = gr.Sketchpad(elem_id="sketchpad", canvas_size=(canvas, canvas), layers=False, transforms=(), brush=brush)
-    return gr.Interface(reference_label, pad, gr.Label(elem_id="prediction"), live=True, analytics_enabled=False)
+        demo = gr.Interface(label, pad, gr.Label(elem_id="prediction"), live=True, analytics_enabled=False)
+    demo.launch()
+
+
+def reference(kind: str) -> list[str]:
+    """The command that serves a reference app."""
+    return [sys.executable, __file__, "--serve-reference", kind]
+
+
+APP = [sys.executable, "app.py"]
+
+
+# -- figures -------------------------------------------------------------------------------------------------
 
 
 def summary(times_ms: list[float]) -> str:
-    """Median and 90th percentile of a list of milliseconds."""
-    return (
-        f"median {statistics.median(times_ms):7.1f} ms   p90 {np.percentile(times_ms, 90):7.1f} ms   n={len(times_ms)}"
-    )
+    """Median, 90th percentile and count of a list of milliseconds."""
+    if not times_ms:
+        return "no samples"
+    return f"p50 {statistics.median(times_ms):7.1f} ms   p90 {np.percentile(times_ms, 90):7.1f} ms   n={len(times_ms)}"
 
 
 def ratio(app_ms: list[float], ref_ms: list[float]) -> str:
@@ -104,7 +157,23 @@ def ratio(app_ms: list[float], ref_ms: list[float]) -> str:
     a, r = np.asarray(app_ms), np.asarray(ref_ms)
     boot = [np.median(rng.choice(a, len(a))) / np.median(rng.choice(r, len(r))) for _ in range(2000)]
     lo, hi = np.percentile(boot, [2.5, 97.5])
-    return f"{np.median(a) / np.median(r):.2f} (95% interval {lo:.2f}-{hi:.2f})"
+    return f"{np.median(a) / np.median(r):.3f} (95% interval {lo:.3f}-{hi:.3f})"
+
+
+def pad_payload(strokes: list[np.ndarray]) -> dict:
+    """Pen strokes (mm) as the pad sends them: pad units, the digit 60% of the pad tall, centred."""
+    allp = np.concatenate(strokes)
+    lo, extent = allp.min(0), allp.max(0) - allp.min(0)
+    scale = 0.6 * PAD_SIZE / extent.max()
+    offset = (PAD_SIZE - extent * scale) / 2
+    return {
+        "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
+        "width": PAD_SIZE,
+        "height": PAD_SIZE,
+    }
+
+
+# -- predict: /predict round trips -----------------------------------------------------------------------------
 
 
 def http_round_trip(http: httpx.Client, path: str) -> None:
@@ -115,29 +184,30 @@ def http_round_trip(http: httpx.Client, path: str) -> None:
     assert "event: complete" in http.get(f"/gradio_api/call/predict/{event}").text
 
 
-def bench_predict(app_url: str, calls: int) -> dict[str, dict[str, list[float]]]:
-    """Round trips of /predict on app.py and on the minimal image app, through gradio_client and
-    plain HTTP, alternating call by call: {"client" | "http": {"app" | "ref": [ms, ...]}}."""
-    ref = image_reference()
-    _, ref_url, _ = ref.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
-    urls = {"app": app_url.rstrip("/"), "ref": ref_url.rstrip("/")}
+def bench_predict(calls: int) -> None:
+    """Round trips of /predict on app.py and on the minimal image app, alternating call by call."""
+    from gradio_client import Client, handle_file
+
+    from lenet.pen import render
+
     digits = pen_digits()
-    times: dict[str, dict[str, list[float]]] = {"client": {"app": [], "ref": []}, "http": {"app": [], "ref": []}}
-    with tempfile.TemporaryDirectory() as tmp:
+    times = {"client": {"app": [], "ref": []}, "http": {"app": [], "ref": []}}
+    with tempfile.TemporaryDirectory() as tmp, served(APP) as (_, app_url), served(reference("image")) as (_, ref_url):
         files = sorted(str(p) for p in (HERE / "data" / "examples").iterdir())
-        for name in ONE_STROKE:  # canvases like the sketchpad's, as PNG files
+        for name in ONE_STROKE:  # canvases like a sketchpad's, as PNG files
             path = Path(tmp) / f"{name}.png"
             render(digits[name]["strokes"], canvas=280, brush=18, rng=np.random.default_rng(0)).save(path)
             files.append(str(path))
+        urls = {"app": app_url, "ref": ref_url}
         clients = {side: Client(url, verbose=False) for side, url in urls.items()}
         https = {side: httpx.Client(base_url=url, timeout=60) for side, url in urls.items()}
-        calls_by_way = {
+        ways = {
             "client": lambda side, f: clients[side].predict(handle_file(f), api_name="/predict"),
             "http": lambda side, f: http_round_trip(https[side], f),
         }
         for i in range(calls + 4):
             order = ("app", "ref") if i % 2 else ("ref", "app")
-            for way, call in calls_by_way.items():
+            for way, call in ways.items():
                 for side in order:
                     start = time.perf_counter()
                     call(side, files[i % len(files)])
@@ -145,95 +215,322 @@ def bench_predict(app_url: str, calls: int) -> dict[str, dict[str, list[float]]]
                         times[way][side].append((time.perf_counter() - start) * 1000)
         for c in [*clients.values(), *https.values()]:
             c.close()
-    ref.close()
-    return times
+    for way, title in (("client", "through gradio_client"), ("http", "as plain HTTP, the README's curl flow")):
+        print(f"\n/predict round trip {title} (upload + call + result)")
+        print(f"  app.py             {summary(times[way]['app'])}")
+        print(f"  minimal image app  {summary(times[way]['ref'])}")
+        print(f"  ratio app / minimal (medians): {ratio(times[way]['app'], times[way]['ref'])}")
 
 
-def pen_up_trial(page, strokes: list[np.ndarray], expected: str, clicks: dict[str, int], side: str) -> float:
-    """Draw one digit on a clear canvas and return pen-up -> label shown in ms; leave the canvas clear."""
+# -- pen-up and live: the page in headless Chromium ---------------------------------------------------------------
+
+
+def open_page(browser, url: str, canvas: str):
+    """A desktop page with the timing script, and a CDP session to set its network conditions; the page
+    counts its requests in ``page.request_count``."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.request_count = 0
+
+    def count(_request) -> None:
+        page.request_count += 1
+
+    page.on("request", count)
+    page.add_init_script(TIMING_JS)
+    page.goto(url)
+    page.wait_for_selector(canvas, timeout=ANSWER_MS)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    return page, cdp
+
+
+def set_round_trip(cdp, ms: int) -> None:
+    """Every request waits ``ms`` for its response (0: no emulation)."""
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": ms, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+
+
+def ready_to_draw(page, side: str) -> None:
+    """Wait for a clear, settled page; the reference's sketchpad needs its Brush clicked after every clear."""
     page.wait_for_function(f"() => ({LABEL_TEXT_JS})() === ''", timeout=ANSWER_MS)
     page.wait_for_timeout(300)  # let the clear's own round trip and the page settle
-    if not pen_is_ready(page):
+    if side == "ref" and page.locator("#sketchpad button.highlight").count() == 0:
         page.locator("#sketchpad .toolbar-wrap button").first.click()
-        clicks[side] += 1
-    page.evaluate("() => { window.__labelAt = 0; window.__penUp = 0; }")
-    draw_digit(page, strokes)
-    page.wait_for_function("() => window.__labelAt > 0", timeout=ANSWER_MS)
-    ms = page.evaluate("() => window.__labelAt - window.__penUp")
+    page.evaluate(RESET_JS)
+
+
+def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[float, int]:
+    """Draw one stroke on a clear canvas; pen-up -> reading shown in ms, and the requests the page sent from
+    pen-up until then; leave the canvas clear."""
+    ready_to_draw(page, side)
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y)
+    sent = page.request_count
+    page.mouse.up()
+    if side == "app":
+        page.wait_for_function("() => window.__finalAt > 0", timeout=ANSWER_MS)
+        page.wait_for_timeout(100)  # an answer that changes nothing on the page leaves __shownAt at 0
+        at = page.evaluate("() => window.__shownAt || window.__finalAt")
+    else:
+        page.wait_for_function("() => window.__labelAt > 0", timeout=ANSWER_MS)
+        at = page.evaluate("() => window.__labelAt")
+    ms = at - page.evaluate("() => window.__penUp")
+    after_pen_up = page.request_count - sent
     shown = page.evaluate(LABEL_TEXT_JS)
     if shown != expected:
         print(f"  note: {side} read {shown!r} for a {expected}")
     clear_canvas(page)
-    return ms
+    return ms, after_pen_up
 
 
-def bench_pen_up(app_url: str, rounds: int, sizes: list[int]) -> dict[str, list[float]]:
-    """Pen-up -> label shown on app.py, the minimal sketchpad demo and any extra canvas sizes, alternating."""
+def bench_pen_up(rounds: int) -> None:
+    """Pen-up -> reading shown on app.py and on the minimal sketchpad demo, locally and at REMOTE_MS."""
     from playwright.sync_api import sync_playwright
 
-    refs = {"ref": sketchpad_reference()} | {f"{s} px": sketchpad_reference(s) for s in sizes}
-    urls = {"app": app_url}
-    for name, demo in refs.items():
-        _, urls[name], _ = demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
     digits = pen_digits()
-    times: dict[str, list[float]] = {name: [] for name in urls}
-    clicks = dict.fromkeys(urls, 0)
-    with sync_playwright() as pw:
+    conditions = {"local": 0, f"{REMOTE_MS} ms round trip": REMOTE_MS}
+    times = {c: {"app": [], "ref": []} for c in conditions}
+    cpu = {"app": 0.0, "ref": 0.0}
+    requests = {"app": 0, "ref": 0}
+    with served(APP) as (app_proc, app_url), served(reference("sketchpad")) as (ref_proc, ref_url):
+        procs = {"app": app_proc, "ref": ref_proc}
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            pages = {
+                "app": open_page(browser, app_url, PAD_CANVAS),
+                "ref": open_page(browser, ref_url, SKETCHPAD_CANVAS),
+            }
+            canvases = {"app": PAD_CANVAS, "ref": SKETCHPAD_CANVAS}
+            for r in range(rounds):
+                for k, name in enumerate(ONE_STROKE):
+                    for condition, ms in conditions.items():
+                        for side in ("app", "ref") if (r + k) % 2 else ("ref", "app"):
+                            page, cdp = pages[side]
+                            page.bring_to_front()
+                            set_round_trip(cdp, ms)
+                            box = page.locator(canvases[side]).first.bounding_box()
+                            points = screen_strokes(digits[name]["strokes"], box)[0]
+                            before = cpu_seconds(procs[side].pid)
+                            times[condition][side].append(pen_up_trial(page, side, points, str(digits[name]["label"])))
+                            cpu[side] += cpu_seconds(procs[side].pid) - before
+            browser.close()
+    print(f"\npen-up -> reading shown, headless Chromium, {len(ONE_STROKE)} one-stroke real pen digits x {rounds}")
+    for condition in conditions:
+        app_ms, ref_ms = times[condition]["app"], times[condition]["ref"]
+        print(f"  {condition}:")
+        print(f"    app.py stroke pad          {summary(app_ms)}")
+        print(f"    minimal gr.Sketchpad demo  {summary(ref_ms)}")
+        print(f"    ratio app / minimal (medians): {ratio(app_ms, ref_ms)}")
+    trials = len(conditions) * rounds * len(ONE_STROKE)
+    print(
+        f"  server CPU per digit drawn (its live readings, pen-up reading and clear):"
+        f" app.py {cpu['app'] / trials * 1e3:.1f} ms, minimal sketchpad demo {cpu['ref'] / trials * 1e3:.1f} ms"
+        f" = {cpu['app'] / cpu['ref']:.2f}x"
+    )
+    print(
+        f"  requests from pen-up to the reading shown (each a round trip, some in parallel):"
+        f" app.py {requests['app'] / trials:.1f} (the reading, its outputs inline),"
+        f" minimal sketchpad demo {requests['ref'] / trials:.1f} (canvas uploads, queue join, event stream)"
+    )
+
+
+def bench_live(rounds: int) -> None:
+    """Readings shown before pen-up while one stroke takes LIVE_STROKE_S to draw, locally and at REMOTE_MS."""
+    from playwright.sync_api import sync_playwright
+
+    digits = pen_digits()
+    counts: dict[str, list[int]] = {"local": [], f"{REMOTE_MS} ms round trip": []}
+    with served(APP) as (_, url), sync_playwright() as pw:
         browser = launch_chromium(pw)
-        pages = {}
-        for name, url in urls.items():
-            pages[name] = browser.new_page(viewport={"width": 1280, "height": 1000})
-            pages[name].add_init_script(TIMING_JS)
-            pages[name].goto(url)
-            pages[name].wait_for_selector("#sketchpad .pixi-target canvas", timeout=ANSWER_MS)
-        for r in range(rounds):
-            for k, digit in enumerate(ONE_STROKE):
-                names = list(urls) if (r + k) % 2 else list(urls)[::-1]
-                for name in names:
-                    pages[name].bring_to_front()
-                    ms = pen_up_trial(pages[name], digits[digit]["strokes"], str(digits[digit]["label"]), clicks, name)
-                    times[name].append(ms)
+        page, cdp = open_page(browser, url, PAD_CANVAS)
+        for _ in range(rounds):
+            for name in ONE_STROKE:
+                for condition, ms in zip(counts, (0, REMOTE_MS), strict=True):
+                    set_round_trip(cdp, ms)
+                    ready_to_draw(page, "app")
+                    points = screen_strokes(digits[name]["strokes"], page.locator(PAD_CANVAS).bounding_box())[0]
+                    draw_stroke(page, points, step_ms=LIVE_STROKE_S * 1000 / len(points))
+                    page.wait_for_function("() => window.__finalAt > 0", timeout=ANSWER_MS)
+                    counts[condition].append(page.evaluate("() => window.__before"))
+                    clear_canvas(page)
         browser.close()
-    for demo in refs.values():
-        demo.close()
-    if clicks["app"]:
-        print(f"  app.py needed its Brush clicked {clicks['app']} times: the pen was not ready!")
-    print(f"  clicks on Brush needed before a stroke: {clicks}")
-    return times
+    print(f"\nreadings shown before pen-up, one stroke drawn in {LIVE_STROKE_S:.0f} s (the minimal demo: none)")
+    for condition, c in counts.items():
+        print(f"  {condition:>20}: median {statistics.median(c):.0f}, min {min(c)}, max {max(c)}   n={len(c)}")
+
+
+# -- load: many drawers at once on /read_strokes -------------------------------------------------------------------
+
+
+def stroke_payloads(count: int) -> tuple[list[dict], list[int]]:
+    """``count`` real pen digits (the held-out pen sample) as pad payloads, with their labels."""
+    from lenet.pen import PenDigits
+
+    ds = PenDigits.load(HERE / "data" / "pen_sample.npz")
+    index = [i % len(ds) for i in range(count)]
+    return [pad_payload(ds.strokes(i)) for i in index], [int(ds.labels[i]) for i in index]
+
+
+def bench_load(drawers: int, strokes: int) -> None:
+    """``drawers`` gradio_client users at once, ``strokes`` /read_strokes calls each, on ``python app.py``."""
+    import torch
+    from gradio_client import Client
+
+    from lenet import Classifier
+
+    payloads, _ = stroke_payloads(60)
+    clf = Classifier.load()
+    torch.set_num_threads(1)  # as app.launch() serves it
+    expected = [clf.predict(p).digit for p in payloads]  # the server's answers are checked against these
+    start = time.process_time()
+    for p in payloads * 5:
+        clf.predict(p)
+    in_process_ms = (time.process_time() - start) / (5 * len(payloads)) * 1e3
+    latencies: list[float] = []
+    errors: list[str] = []
+    wrong: list[str] = []
+    lock = threading.Lock()
+    with served(APP) as (proc, url):
+        clients = [Client(url, verbose=False) for _ in range(drawers)]  # connected before the clock starts
+        clients[0].predict(payloads[0], api_name="/read_strokes")  # warm up
+        barrier = threading.Barrier(drawers + 1)
+
+        def drawer(k: int) -> None:
+            barrier.wait()
+            for j in range(strokes):
+                n = (k * strokes + j) % len(payloads)
+                t = time.perf_counter()
+                try:
+                    out = clients[k].predict(payloads[n], api_name="/read_strokes")
+                except Exception as e:  # every failure is counted, none stops the run
+                    with lock:
+                        errors.append(f"{type(e).__name__}: {e}")
+                    continue
+                with lock:
+                    latencies.append((time.perf_counter() - t) * 1e3)
+                    if out.get("digit") != expected[n]:
+                        wrong.append(f"payload {n} read as {out.get('digit')}, in-process {expected[n]}")
+
+        threads = [threading.Thread(target=drawer, args=(k,)) for k in range(drawers)]
+        for th in threads:
+            th.start()
+        cpu = cpu_seconds(proc.pid)
+        barrier.wait()
+        t = time.perf_counter()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - t
+        cpu = cpu_seconds(proc.pid) - cpu
+        for c in clients:
+            c.close()
+    calls = drawers * strokes
+    print(f"\n/read_strokes, {drawers} gradio_client drawers x {strokes} strokes at once, python app.py, 2 cores")
+    p95 = np.percentile(latencies, 95)
+    print(f"  latency        {summary(latencies)}   p95 {p95:7.1f} ms   max {max(latencies):.0f} ms")
+    print(f"  throughput     {len(latencies) / wall:.1f} strokes/s ({len(latencies)} answered in {wall:.1f} s)")
+    print(
+        f"  server CPU per stroke: {cpu / calls * 1e3:.1f} ms = {cpu / calls * 1e3 / in_process_ms:.1f}x"
+        f" Classifier.predict on the same strokes in-process ({in_process_ms:.2f} ms)"
+    )
+    print(f"  {len(errors)} errors, {len(wrong)} answers unlike in-process, of {calls} calls")
+    for line in (errors + wrong)[:5]:
+        print("   ", line)
+
+
+# -- soak: does a long-running server slow down? ------------------------------------------------------------------
+
+
+def soak(events: int, env: dict[str, str], workers: int = 4) -> list[float]:
+    """``events`` /read_strokes calls as plain HTTP, ``workers`` at a time, on ``python app.py``; ms each, in order."""
+    payloads, _ = stroke_payloads(60)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # served() hands the environment to the server
+    try:
+        with served(APP) as (_, url):
+            local = threading.local()
+
+            def call(n: int) -> tuple[int, float]:
+                if not hasattr(local, "http"):  # one session per worker, as a browser or gradio_client keeps
+                    local.http = httpx.Client(base_url=url, timeout=60)
+                    local.session = f"soak-{threading.get_ident()}"
+                body = {"data": [payloads[n % len(payloads)]], "session_hash": local.session}
+                t = time.perf_counter()
+                event = local.http.post("/gradio_api/call/read_strokes", json=body).json()["event_id"]
+                stream = local.http.get(f"/gradio_api/call/read_strokes/{event}").text
+                assert "event: complete" in stream, stream[:300]
+                return n, (time.perf_counter() - t) * 1e3
+
+            with ThreadPoolExecutor(workers) as pool:
+                done = sorted(pool.map(call, range(events)))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return [ms for _, ms in done]
+
+
+def bench_soak(events: int, baseline: bool) -> None:
+    """The last 1,000 of ``events`` /read_strokes events against the first 1,000, as app.py serves them."""
+    import app
+
+    runs = {"app.py's queue settings": {}}
+    if baseline:  # what app.py overrides: gradio's defaults
+        runs["gradio's defaults"] = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "1", "GRADIO_ANALYTICS_MAX_EVENTS": "10000"}
+    print(f"\nsoak: {events:,} /read_strokes events, plain HTTP, 4 at a time, python app.py")
+    print(f"  app.py sets {app.QUEUE_ANALYTICS}")
+    for title, env in runs.items():
+        t = time.perf_counter()
+        ms = soak(events, env)
+        first, last = ms[:1000], ms[-1000:]
+        print(
+            f"  {title}: first 1,000 p50 {statistics.median(first):.1f} ms (mean {np.mean(first):.1f}),"
+            f" last 1,000 p50 {statistics.median(last):.1f} ms (mean {np.mean(last):.1f});"
+            f" last / first: p50 {statistics.median(last) / statistics.median(first):.2f}x,"
+            f" mean {np.mean(last) / np.mean(first):.2f}x   ({time.perf_counter() - t:.0f} s)"
+        )
+
+
+PARTS = ("predict", "pen-up", "live", "load", "soak")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run both measurements and print the figures and ratios."""
+    """Run the chosen parts and print their figures and ratios."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--calls", type=int, default=40, help="/predict calls per app (default: 40)")
-    p.add_argument("--rounds", type=int, default=2, help="rounds of the 6 one-stroke digits per app (default: 2)")
     p.add_argument(
-        "--sizes", default="", help="extra canvas sizes (px, >= 280) to time with app.py's settings (default: none)"
+        "--only", default="predict,pen-up,live,load", help=f"parts to run, of {','.join(PARTS)} (default: all but soak)"
     )
-    p.add_argument("--skip-browser", action="store_true", help="only the /predict round trip (default: off)")
+    p.add_argument("--calls", type=int, default=40, help="/predict calls per app (default: 40)")
+    p.add_argument("--rounds", type=int, default=2, help="rounds of the 7 one-stroke digits (default: 2)")
+    p.add_argument("--drawers", type=int, default=32, help="load: users drawing at once (default: 32)")
+    p.add_argument("--strokes", type=int, default=12, help="load: strokes each drawer sends (default: 12)")
+    p.add_argument("--soak-events", type=int, default=20_000, help="soak: events in all (default: 20000)")
+    p.add_argument(
+        "--soak-baseline", action="store_true", help="soak: also with gradio's default analytics (default: off)"
+    )
+    p.add_argument("--serve-reference", choices=["image", "sketchpad"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-
-    _, app_url, _ = app.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
-    print(f"torch threads: {torch.get_num_threads()}   load average: {os.getloadavg()[0]:.1f}")
-
-    predict = bench_predict(app_url, args.calls)
-    for way, title in (("client", "through gradio_client"), ("http", "as plain HTTP, the README's curl flow")):
-        app_ms, ref_ms = predict[way]["app"], predict[way]["ref"]
-        print(f"\n/predict round trip {title} (upload + call + result)")
-        print(f"  app.py             {summary(app_ms)}")
-        print(f"  minimal image app  {summary(ref_ms)}")
-        print(f"  ratio app / minimal (medians): {ratio(app_ms, ref_ms)}   goal <= 1.0, never > 1.2")
-
-    if not args.skip_browser:
-        print("\npen-up -> label shown, headless Chromium, one-stroke digits")
-        times = bench_pen_up(app_url, args.rounds, sizes)
-        print(f"  app.py ({app.CANVAS_SIZE} px)      {summary(times['app'])}")
-        print(f"  minimal sketchpad  {summary(times['ref'])}")
-        for name in sizes:
-            print(f"  app-like, {name:>4} px  {summary(times[f'{name} px'])}")
-        print(f"  ratio app / minimal (medians): {ratio(times['app'], times['ref'])}   goal <= 0.5, never > 1.2")
-    app.demo.close()
+    if args.serve_reference:
+        return serve_reference(args.serve_reference)
+    parts = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        p.error(f"unknown parts {sorted(unknown)}: choose from {', '.join(PARTS)}")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if "predict" in parts:
+        bench_predict(args.calls)
+    if "pen-up" in parts:
+        bench_pen_up(args.rounds)
+    if "live" in parts:
+        bench_live(args.rounds)
+    if "load" in parts:
+        bench_load(args.drawers, args.strokes)
+    if "soak" in parts:
+        bench_soak(args.soak_events, args.soak_baseline)
 
 
 if __name__ == "__main__":

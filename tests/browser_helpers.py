@@ -1,7 +1,9 @@
-"""Drive a sketchpad in Debian's Chromium through Playwright: shared by tests/test_browser.py and tests/bench_app.py.
+"""Drive the stroke pad in Debian's Chromium through Playwright: shared by tests/test_browser.py and tests/bench_app.py.
 
-Digits are drawn from real pen strokes (tests/data/pen_strokes.json) with the mouse,
-in small steps, one pen-down/pen-up per stroke, as a person draws them.
+Digits are drawn from real pen strokes (tests/data/pen_strokes.json) with the mouse or
+with a finger (CDP touch events), in small steps, one pen-down/pen-up per stroke, as a
+person draws them. ``clear_canvas`` also presses gr.Sketchpad's own "Clear canvas" button,
+so the benchmark's reference sketchpad is driven the same way.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-DIGIT_HEIGHT = 0.55  # of the sketchpad's height: a digit drawn comfortably inside the canvas
-STEP_PX = 10.0  # mouse moves at most this far between two pointer events, as a brisk hand at 60 Hz
+PAD_CANVAS = "#sketchpad canvas.ink"  # the pad's drawing canvas
+DIGIT_HEIGHT = 0.55  # of the canvas's height: a digit drawn comfortably inside it
+STEP_PX = 10.0  # the pointer moves at most this far between two events, as a brisk hand at 60 Hz
 # The Label's headline: the top digit, empty when the label is cleared.
 LABEL_TEXT_JS = "() => { const h = document.querySelector('#prediction h2'); return h ? h.textContent.trim() : ''; }"
 
@@ -48,8 +51,8 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
-def screen_strokes(strokes: list[np.ndarray], box: dict[str, float]) -> list[np.ndarray]:
-    """Strokes in mm -> page coordinates: the digit DIGIT_HEIGHT of the box tall, centred, densified to STEP_PX."""
+def screen_strokes(strokes: list[np.ndarray], box: dict[str, float], step: float = STEP_PX) -> list[np.ndarray]:
+    """Strokes in mm -> page coordinates: the digit DIGIT_HEIGHT of the box tall, centred, densified to ``step`` px."""
     allp = np.concatenate(strokes)
     lo, extent = allp.min(0), np.maximum(allp.max(0) - allp.min(0), 1e-6)
     scale = DIGIT_HEIGHT * min(box["height"], box["width"]) / max(extent)
@@ -59,44 +62,63 @@ def screen_strokes(strokes: list[np.ndarray], box: dict[str, float]) -> list[np.
         pts = (s - lo - extent / 2) * scale + centre
         dense = [pts[0]]
         for a, b in zip(pts[:-1], pts[1:], strict=True):
-            n = max(1, int(np.ceil(np.hypot(*(b - a)) / STEP_PX)))
+            n = max(1, int(np.ceil(np.hypot(*(b - a)) / step)))
             dense.extend(a + (b - a) * t for t in np.arange(1, n + 1) / n)
         out.append(np.array(dense))
     return out
 
 
-def canvas_box(page) -> dict[str, float]:
-    """The sketchpad's drawing canvas on the page."""
-    box = page.locator("#sketchpad .pixi-target canvas").bounding_box()
-    assert box, "the sketchpad canvas is not on the page"
+def canvas_box(page, selector: str = PAD_CANVAS) -> dict[str, float]:
+    """The drawing canvas on the page (viewport coordinates)."""
+    box = page.locator(selector).first.bounding_box()
+    assert box, f"no {selector} on the page"
     return box
 
 
-def draw_stroke(page, points: np.ndarray) -> None:
-    """One stroke: pen down at the first point, small moves through the rest, pen up."""
+def draw_stroke(page, points: np.ndarray, step_ms: float = 0) -> None:
+    """One mouse stroke: button down at the first point, small moves through the rest (``step_ms`` apart), up."""
     page.mouse.move(*points[0])
     page.mouse.down()
     for x, y in points[1:]:
         page.mouse.move(x, y)
+        if step_ms:
+            page.wait_for_timeout(step_ms)
     page.mouse.up()
 
 
-def draw_digit(page, strokes: list[np.ndarray], pause_ms: int = 150) -> None:
-    """Draw a digit stroke by stroke in the middle of ``#sketchpad``, pausing between strokes as people do."""
-    for i, points in enumerate(screen_strokes(strokes, canvas_box(page))):
+def draw_digit(page, strokes: list[np.ndarray], pause_ms: int = 150, selector: str = PAD_CANVAS) -> None:
+    """Draw a digit with the mouse, stroke by stroke, in the middle of the canvas, pausing between strokes."""
+    for i, points in enumerate(screen_strokes(strokes, canvas_box(page, selector))):
         if i:
             page.wait_for_timeout(pause_ms)
         draw_stroke(page, points)
 
 
-def pen_is_ready(page) -> bool:
-    """Whether the sketchpad has a tool chosen (its Brush, Erase or Pan button highlighted)."""
-    return page.locator("#sketchpad button.highlight").count() > 0
+def touch_stroke(cdp, points: np.ndarray) -> None:
+    """One finger stroke through CDP ``Input.dispatchTouchEvent``: touch down, moves, lift."""
+    (x, y), rest = points[0], points[1:]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y, "id": 1}]})
+    for x, y in rest:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y, "id": 1}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def touch_digit(page, cdp, strokes: list[np.ndarray], pause_ms: int = 150) -> None:
+    """Draw a digit with a finger, stroke by stroke, in the middle of the pad."""
+    for i, points in enumerate(screen_strokes(strokes, canvas_box(page))):
+        if i:
+            page.wait_for_timeout(pause_ms)
+        touch_stroke(cdp, points)
 
 
 def clear_canvas(page) -> None:
-    """Press the sketchpad's own "Clear canvas" button."""
+    """Press the "Clear canvas" button (the pad's, or gr.Sketchpad's own)."""
     page.locator('#sketchpad button[aria-label="Clear canvas"]').click()
+
+
+def undo_stroke(page) -> None:
+    """Press the pad's Undo button."""
+    page.locator('#sketchpad button[aria-label="Undo last stroke"]').click()
 
 
 def label_text(page) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import re
@@ -21,22 +23,26 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import app
-from lenet.pen import render
+from ui import PixelImage, StrokePad
+from ui.pixels import png_data_uri
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"
 EXAMPLES = {p.name: int(p.stem[-1]) for p in EXAMPLES_DIR.iterdir()}
-CANVAS = app.CANVAS_SIZE
+PAD = StrokePad().size
 
 
-def sketchpad_value(strokes: list[np.ndarray], canvas: int = CANVAS) -> dict:
-    """What Gradio hands the per-stroke handler: white background, one transparent ink layer, their composite."""
-    layer = np.asarray(render(strokes, canvas=canvas, brush=18, style="rgba_transparent", height=0.6))
-    ink = layer[..., 3:].astype(np.float32) / 255
-    white = np.full((canvas, canvas, 4), 255, dtype=np.uint8)
-    composite = white.copy()
-    composite[..., :3] = (255 * (1 - ink)).round().astype(np.uint8)
-    return {"background": white, "layers": [layer], "composite": composite}
+def pad_value(strokes: list[np.ndarray], size: int = PAD) -> dict:
+    """What the pad sends: the strokes in pad units (a digit 60% of the pad tall, centred), and the pad's size."""
+    allp = np.concatenate(strokes)
+    lo, extent = allp.min(0), allp.max(0) - allp.min(0)
+    scale = 0.6 * size / extent.max()
+    offset = (size - extent * scale) / 2
+    return {
+        "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
+        "width": size,
+        "height": size,
+    }
 
 
 def file_data(path: Path | str) -> dict:
@@ -84,43 +90,79 @@ def test_import_builds_demo_without_launching() -> None:
 
 @pytest.mark.parametrize("name", ["seven", "three", "two", "eight"])
 def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: str) -> None:
-    label, network_input, c1, c3, status = app.read_drawing(sketchpad_value(digits[name]["strokes"]))
+    label, network_input, c1, c3, status = app.read_pad(pad_value(digits[name]["strokes"]))
     digit = str(digits[name]["label"])
     assert max(label, key=label.get) == digit
     assert set(label) == {str(d) for d in range(10)} and sum(label.values()) == pytest.approx(1, abs=1e-5)
-    side = 32 * app.INPUT_SCALE
-    assert network_input.shape == (side, side) and network_input.dtype == np.uint8
+    assert network_input.shape == (32, 32) and network_input.dtype == np.uint8
     assert network_input.max() == 255 and network_input[0].max() == 0  # white ink on black, margins empty
-    assert c1.shape == (2 * 120 + 4, 3 * 120 + 2 * 4, 3)  # 3x2 maps of 30x30, x4
-    assert c3.shape == (4 * 78 + 3 * 4, 4 * 78 + 3 * 4, 3)  # 4x4 maps of 13x13, x6
+    assert c1.shape == (2 * 30 + 1, 3 * 30 + 2, 3)  # 3x2 maps of 30x30, 1 px apart
+    assert c3.shape == (4 * 13 + 3, 4 * 13 + 3, 3)  # 4x4 maps of 13x13
     assert f"**{digit}**" in status
 
 
 def test_the_network_input_shown_is_the_one_the_classifier_used(digits: dict) -> None:
-    value = sketchpad_value(digits["seven"]["strokes"])
-    _, network_input, *_ = app.read_drawing(value)
+    value = pad_value(digits["seven"]["strokes"])
+    _, network_input, *_ = app.read_pad(value)
     expected = app.CLASSIFIER.predict(value).model_input
-    shown = network_input[:: app.INPUT_SCALE, :: app.INPUT_SCALE].astype(np.float32) / 255
-    np.testing.assert_allclose(shown, expected, atol=1 / 255)
+    np.testing.assert_allclose(network_input.astype(np.float32) / 255, expected, atol=1 / 255)
 
 
 @pytest.mark.parametrize(
     "value",
     [
         None,
-        {"background": None, "layers": [], "composite": None},  # after "Clear canvas"
-        {
-            "background": np.full((CANVAS, CANVAS, 4), 255, np.uint8),
-            "layers": [np.zeros((CANVAS, CANVAS, 4), np.uint8)],
-            "composite": np.full((CANVAS, CANVAS, 4), 255, np.uint8),
-        },
+        "",  # the pad's value before the first stroke
+        {"strokes": [], "width": PAD, "height": PAD},  # after Clear, or Undo of the only stroke
+        {"strokes": [[[140, 140]]], "width": PAD, "height": PAD},  # a tap: a dot
+        {"strokes": [[[140, 140], [143, 144]], [[145, 142]]], "width": PAD, "height": PAD},  # a speck
     ],
-    ids=["none", "cleared", "white"],
+    ids=["none", "empty", "cleared", "dot", "speck"],
 )
-def test_a_blank_canvas_clears_the_outputs_and_shows_the_hint(value) -> None:
-    outputs = app.read_drawing(value)
+def test_a_blank_pad_clears_the_outputs_and_shows_the_hint(value) -> None:
+    outputs = app.read_pad(value)
     assert_cleared(outputs, "Draw a digit")
     assert outputs[-1] == app.DRAW_HINT
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ({"strokes": "seven"}, "not a list"),
+        ({"strokes": [[["a", "b"]]]}, "other than"),
+        (str(ROOT / "tests" / "data" / "examples" / "scan_4.png"), "not a list"),  # never read as a file path
+        (7, "not a list"),
+    ],
+)
+def test_a_bad_pad_value_gets_a_message_not_a_guess(value, message: str) -> None:
+    outputs = app.read_pad(value)
+    assert_cleared(outputs, message)
+    assert outputs[-1].startswith("⚠️") and "send" in outputs[-1]
+
+
+def test_read_strokes_answers_with_digit_confidence_and_probabilities(digits: dict) -> None:
+    for name, d in digits.items():
+        answer = app.read_strokes(pad_value(d["strokes"]))
+        assert answer["digit"] == d["label"], name
+        assert len(answer["probabilities"]) == 10 and sum(answer["probabilities"]) == pytest.approx(1, abs=1e-5)
+        assert answer["confidence"] == max(answer["probabilities"])
+    # The bare list of strokes works too, in any units (here the pen set's millimetres).
+    assert app.read_strokes([s.tolist() for s in digits["three"]["strokes"]])["digit"] == 3
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ([], "No strokes were sent"),
+        ({"strokes": []}, "No strokes were sent"),
+        ({"points": [[[0, 0], [9, 9]]]}, 'No "strokes" key'),
+        ({"strokes": [[[5, 5]]]}, "blank"),
+        ("seven", "not a list"),
+    ],
+)
+def test_read_strokes_refuses_with_a_clear_gr_error(payload, message: str) -> None:
+    with pytest.raises(gr.Error, match=message):
+        app.read_strokes(payload)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -263,19 +305,54 @@ def test_tile_maps_lays_out_every_map(n: int, h: int, w: int, columns: int, scal
 
 def test_the_page_is_wired_as_the_issue_asks() -> None:
     fns = {fn.name: fn for fn in app.demo.fns.values()}
-    stroke = fns["read_drawing"]
-    assert [t[1] for t in stroke.targets] == ["change"]
-    assert stroke.trigger_mode == "always_last" and stroke.show_progress == "hidden"
-    assert stroke.api_visibility == "private" and fns["read_upload"].api_visibility == "private"
+    reading = fns["read_pad"]
+    pad = reading.inputs[0]
+    assert isinstance(pad, StrokePad) and pad.elem_id == "sketchpad"
+    assert [t[1] for t in reading.targets] == ["input"]  # the pad's own trigger("input"), once per send
+    assert reading.trigger_mode == "always_last" and reading.show_progress == "hidden"
+    assert reading.queue is False  # one HTTP request per reading
+    assert reading.api_visibility == "private" and fns["read_upload"].api_visibility == "private"
     assert fns["predict"].api_name == "predict" and fns["predict"].api_visibility == "public"
     assert [c.get_block_name() for c in fns["predict"].outputs] == ["label"]  # no images on the API path
-    pad = next(b for b in app.demo.blocks.values() if getattr(b, "elem_id", None) == "sketchpad")
-    assert pad.canvas_size == (app.CANVAS_SIZE, app.CANVAS_SIZE) and pad.layers.disabled
-    assert pad.brush.default_size == app.BRUSH_RADIUS and pad.brush.colors == ["#000000"]
-    assert {"sketchpad", "prediction", "network-input", "c1-maps", "c3-maps", "upload", "status"} <= {
-        getattr(b, "elem_id", None) for b in app.demo.blocks.values()
-    }
-    assert 'querySelector(".toolbar-wrap button")' in app.JS and "MutationObserver" in app.JS
+    assert fns["read_strokes"].api_name == "read_strokes" and fns["read_strokes"].api_visibility == "public"
+    assert [c.get_block_name() for c in fns["read_strokes"].outputs] == ["json"]
+    ids = {getattr(b, "elem_id", None): b for b in app.demo.blocks.values()}
+    assert {"sketchpad", "prediction", "network-input", "c1-maps", "c3-maps", "upload", "status"} <= set(ids)
+    assert all(isinstance(ids[i], PixelImage) for i in ("network-input", "c1-maps", "c3-maps"))
+    assert not any(isinstance(b, gr.Sketchpad) for b in app.demo.blocks.values())
+
+
+def test_the_queue_keeps_no_costly_analytics() -> None:
+    queue = app.demo._queue
+    assert queue.ANALYTICS_MAX_EVENTS == int(app.QUEUE_ANALYTICS["GRADIO_ANALYTICS_MAX_EVENTS"])
+    assert queue.ANAYLTICS_CACHE_FREQUENCY == int(app.QUEUE_ANALYTICS["GRADIO_ANALYTICS_CACHE_FREQUENCY"])
+
+
+def test_the_pad_carries_its_own_js_and_css_and_the_boxes_hook() -> None:
+    pad = StrokePad()
+    config = pad.get_config()
+    ui = ROOT / "ui"
+    assert config["js_on_load"] == (ui / "pad.js").read_text()
+    assert config["css_template"] == (ui / "pad.css").read_text()
+    assert "touch-action: none" in config["css_template"]
+    assert 'aria-label="Clear canvas"' in config["html_template"] and "<canvas" in config["html_template"]
+    assert config["props"]["boxes"] == [] and config["props"]["size"] == PAD
+    update = StrokePad.show_boxes([(10, 20, 110, 200), np.array([120, 20, 250, 210])])
+    sent = gr.blocks.postprocess_update_dict(pad, dict(update))
+    assert sent["props"]["boxes"] == [[10.0, 20.0, 110.0, 200.0], [120.0, 20.0, 250.0, 210.0]]
+    json.dumps(sent)  # it travels as JSON
+    with pytest.raises(ValueError, match="x0, y0, x1, y1"):
+        StrokePad.show_boxes([(1, 2, 3)])
+
+
+def test_pixel_images_travel_inline_as_the_same_pixels() -> None:
+    grid = app.tile_maps(np.random.default_rng(0).random((6, 30, 30)).astype(np.float32), 3, 1)
+    html = PixelImage(label="C1", elem_id="x").postprocess(grid)
+    src = html.split('src="', 1)[1].split('"', 1)[0]
+    assert src == png_data_uri(grid) and src.startswith("data:image/png;base64,")
+    decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))))
+    np.testing.assert_array_equal(decoded, grid)
+    assert PixelImage(label="C1", elem_id="y").postprocess(None) == ""
 
 
 # -- a real server on localhost ----------------------------------------------------------------------
@@ -299,10 +376,17 @@ def test_predict_through_gradio_client_reports_unusable_images(
         client.predict(handle_file(str(bad_files[name])), api_name="/predict")
 
 
-def test_the_api_lists_predict_and_hides_the_ui_events(client: Client) -> None:
+def test_the_api_lists_predict_and_read_strokes_and_hides_the_ui_events(client: Client) -> None:
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert "/predict" in endpoints
-    assert not {"/read_drawing", "/read_upload"} & set(endpoints)
+    assert {"/predict", "/read_strokes"} <= set(endpoints)
+    assert not {"/read_pad", "/read_upload"} & set(endpoints)
+
+
+def test_read_strokes_through_gradio_client(client: Client, digits: dict) -> None:
+    for name, d in digits.items():
+        answer = client.predict(pad_value(d["strokes"]), api_name="/read_strokes")
+        assert answer["digit"] == d["label"], name
+        assert len(answer["probabilities"]) == 10 and 0.5 < answer["confidence"] <= 1
 
 
 def test_predict_with_the_readmes_curl_flow(server_url: str) -> None:

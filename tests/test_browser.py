@@ -1,30 +1,48 @@
-"""The page in a real browser: Debian's Chromium, driven by Playwright, drawing real pen strokes with the mouse.
+"""The page in a real browser: Debian's Chromium, driven by Playwright, drawing real pen strokes on the stroke pad
+with the mouse and with a finger (CDP touch events on a phone viewport), in the light and the dark theme.
 
-No tool is ever clicked before drawing: the pen must be ready on load and after a clear.
+Nothing is ever clicked before drawing: the pen must be ready on load and after a clear.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from browser_helpers import (
     CHROMIUM,
     LABEL_TEXT_JS,
+    PAD_CANVAS,
+    canvas_box,
     clear_canvas,
     draw_digit,
     free_port,
     label_text,
     launch_chromium,
     pen_digits,
-    pen_is_ready,
+    screen_strokes,
+    touch_digit,
+    undo_stroke,
 )
 from conftest import skip_or_fail
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_MS = 30_000  # generous: CI shares two cores with whatever else runs
+SETTLE_MS = 600  # after a label shows, any later reading would have replaced it by then
+# Pixels of the pad's canvas that differ from its paper (the top-left pixel): the ink drawn.
+INK_PIXELS_JS = f"""() => {{
+  const c = document.querySelector('{PAD_CANVAS}');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4)
+    n += Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 60;
+  return n;
+}}"""
+NETWORK_INPUT_SRC_JS = "() => document.querySelector('#network-input img')?.getAttribute('src') || ''"
 
 
 @pytest.fixture(scope="module")
@@ -44,23 +62,33 @@ def page_url():
 
 
 @pytest.fixture(scope="module")
-def browser_page(page_url: str):
-    """One page of the app in headless Chromium, with every request the page makes recorded."""
+def browser(page_url: str):
+    """One headless Chromium for the module."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.requests = []
-        page.on("request", lambda r: page.requests.append(r.url))
-        page.goto(page_url)
-        page.wait_for_selector("#sketchpad .pixi-target canvas", timeout=ANSWER_MS)
-        yield page
-        browser.close()
+        b = launch_chromium(pw)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(browser, page_url: str):
+    """A desktop page of the app, with every request the page makes recorded."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.goto(page_url)
+    page.wait_for_selector(PAD_CANVAS, timeout=ANSWER_MS)
+    yield page
+    page.close()
 
 
 def wait_for_label(page, digit: str) -> None:
+    """The label shows ``digit``, and still does once any reading still on its way has arrived."""
     page.wait_for_function(f"() => ({LABEL_TEXT_JS})() === {digit!r}", timeout=ANSWER_MS)
+    page.wait_for_timeout(SETTLE_MS)
+    assert label_text(page) == digit
 
 
 def wait_for_hint(page) -> None:
@@ -70,27 +98,123 @@ def wait_for_hint(page) -> None:
     )
 
 
-def test_draw_a_seven_clear_and_draw_a_three(browser_page) -> None:
+def test_draw_digits_with_the_mouse_each_is_read_with_its_views(browser_page) -> None:
     page = browser_page
     digits = pen_digits()
-    page.wait_for_function("() => document.querySelector('#sketchpad button.highlight') !== null", timeout=ANSWER_MS)
-    assert "select the draw tool" not in page.locator("#sketchpad").inner_text()
-    assert label_text(page) == ""
+    assert label_text(page) == "" and "Draw a digit" in page.locator("#status").inner_text()
+    assert page.locator(f"{PAD_CANVAS}").count() == 1
+    before = len(page.requests)
+    for name in ["seven", "three", "four", "five", "zero"]:
+        draw_digit(page, digits[name]["strokes"])
+        digit = str(digits[name]["label"])
+        wait_for_label(page, digit)
+        status = page.locator("#status").inner_text()
+        assert "**" not in status and digit in status
+        for view in ("#network-input", "#c1-maps", "#c3-maps"):
+            assert page.locator(f"{view} img").count() == 1
+            assert page.locator(f"{view} img").get_attribute("src").startswith("data:image/png;base64,")
+        clear_canvas(page)
+        wait_for_hint(page)
+        assert page.locator("#network-input img").count() == 0
+        assert page.evaluate(INK_PIXELS_JS) == 0
+    # Every reading came inside its event's answer: no output image was fetched as a file.
+    fetched = [u for u in page.requests[before:] if "/file=" in u or "/file/" in u]
+    assert fetched == []
 
-    draw_digit(page, digits["seven"]["strokes"])  # two strokes: the bar and the stem
-    wait_for_label(page, "7")
-    assert "**" not in page.locator("#status").inner_text() and "7" in page.locator("#status").inner_text()
-    assert page.locator("#network-input img").count() == 1
-    assert page.locator("#c1-maps img").count() == 1 and page.locator("#c3-maps img").count() == 1
 
-    clear_canvas(page)
-    wait_for_hint(page)  # outputs cleared, hint shown, no guess
-    assert page.locator("#network-input img").count() == 0
-    page.wait_for_function("() => document.querySelector('#sketchpad button.highlight') !== null", timeout=ANSWER_MS)
-    assert pen_is_ready(page)
-
-    draw_digit(page, digits["three"]["strokes"])
+def test_a_reading_appears_before_pen_up_on_a_slow_stroke(browser_page) -> None:
+    page = browser_page
+    wait_for_hint(page)
+    points = screen_strokes(pen_digits()["three"]["strokes"], canvas_box(page))[0]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:  # about 2 s of drawing
+        page.mouse.move(x, y)
+        page.wait_for_timeout(2000 / len(points))
+    page.wait_for_function(f"() => ({LABEL_TEXT_JS})() !== ''", timeout=ANSWER_MS)  # the pen is still down
+    readings_before_pen_up = page.locator("#network-input img").count()
+    page.mouse.up()
+    assert readings_before_pen_up == 1
     wait_for_label(page, "3")
+    clear_canvas(page)
+    wait_for_hint(page)
+
+
+def test_undo_takes_back_the_last_stroke_and_clear_returns_to_the_hint(browser_page) -> None:
+    page = browser_page
+    wait_for_hint(page)
+    draw_digit(page, pen_digits()["seven"]["strokes"])  # two strokes: the bar and the stem
+    wait_for_label(page, "7")
+    both_ink, both_input = page.evaluate(INK_PIXELS_JS), page.evaluate(NETWORK_INPUT_SRC_JS)
+
+    undo_stroke(page)
+    page.wait_for_function(f"() => ({NETWORK_INPUT_SRC_JS})() !== {both_input!r}", timeout=ANSWER_MS)
+    one_ink = page.evaluate(INK_PIXELS_JS)
+    assert 0 < one_ink < both_ink  # the second stroke is gone from the canvas, and was read without it
+
+    undo_stroke(page)
+    wait_for_hint(page)
+    assert page.evaluate(INK_PIXELS_JS) == 0
+
+    draw_digit(page, pen_digits()["eight"]["strokes"])  # the pen works at once after all that
+    wait_for_label(page, "8")
+    clear_canvas(page)
+    wait_for_hint(page)
+    assert page.evaluate(INK_PIXELS_JS) == 0
+
+
+def test_draw_with_a_finger_on_a_phone(browser, page_url: str) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
+    page = context.new_page()
+    page.goto(page_url)
+    page.wait_for_selector(PAD_CANVAS, timeout=ANSWER_MS)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    box = canvas_box(page)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # the pad fits the phone's width
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("() => document.documentElement.scrollHeight") > 844  # the page could scroll
+    cdp = context.new_cdp_session(page)
+    digits = pen_digits()
+    for name in ["three", "nine", "four"]:
+        touch_digit(page, cdp, digits[name]["strokes"])
+        wait_for_label(page, str(digits[name]["label"]))
+        assert page.evaluate("() => window.scrollY") == 0  # the finger drew; the page did not scroll
+        clear_canvas(page)
+        wait_for_hint(page)
+
+    page.set_viewport_size({"width": 360, "height": 740})  # the narrowest common phone
+    page.wait_for_timeout(300)
+    box = canvas_box(page)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["width"] >= 250, box
+    context.close()
+
+
+def relative_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of sRGB colours in 0-255."""
+    c = rgb / 255.0
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def test_strokes_stand_out_in_the_dark_theme(browser, page_url: str, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(page_url.rstrip("/") + "/?__theme=dark")
+    page.wait_for_selector(PAD_CANVAS, timeout=ANSWER_MS)
+    draw_digit(page, pen_digits()["two"]["strokes"])
+    wait_for_label(page, "2")
+    shot = tmp_path / "pad.png"
+    page.locator(PAD_CANVAS).screenshot(path=str(shot))  # what the eye sees, CSS and all
+    page.close()
+    pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=np.float64).reshape(-1, 3)
+    lum = relative_luminance(pixels)
+    paper = np.median(lum)
+    ink = np.percentile(lum, 99) if paper < 0.5 else np.percentile(lum, 1)
+    contrast = (max(ink, paper) + 0.05) / (min(ink, paper) + 0.05)
+    assert paper < 0.1, "the pad is not dark in the dark theme"
+    assert contrast >= 7, f"ink/paper contrast {contrast:.1f}:1"
+    assert (np.abs(lum - paper) > 0.3).mean() > 0.01  # and there is a real amount of ink
 
 
 def test_uploads_and_examples_in_the_page(browser_page, tmp_path: Path) -> None:
@@ -110,6 +234,7 @@ def test_uploads_and_examples_in_the_page(browser_page, tmp_path: Path) -> None:
     wait_for_label(page, "9")
     page.locator(".gallery-item", has=page.locator("img[src$='scan_4.png']")).click()  # an example
     wait_for_label(page, "4")
+    page.get_by_role("tab", name="Draw").click()
 
 
 def test_the_page_fetches_nothing_from_outside(browser_page) -> None:

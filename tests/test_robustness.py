@@ -2,6 +2,9 @@
 under 2 GB; 16 users at once get right answers; a full queue says so at once; long thin images and files in
 formats the app does not accept are refused unread, and cost the other users nothing.
 
+Bad strokes (issue 8) are tried on ``/read_strokes`` the same way: in-process, through gradio_client, and
+as raw JSON for what gradio_client cannot send (NaN and infinities), each followed by a good drawing.
+
 Each bad input of issue 5 is tried on ``Classifier.predict`` (a ``ValueError`` subclass) and on ``/predict``
 through gradio_client (an ``AppError`` carrying the same kind of message). Over the API an image is a
 file, so the arrays travel as the files that hold them (a 0x0 PNG header, a 7-sample TIFF, a float TIFF
@@ -10,6 +13,7 @@ of NaN), and None, the sketchpad dict and the string as the JSON a client would 
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import sys
@@ -19,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import gradio as gr
 import httpx
 import numpy as np
 import pytest
@@ -32,6 +37,7 @@ from benchmark import (
     write_long_thin_png,
     write_png,
 )
+from browser_helpers import pen_digits
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageFile
@@ -304,6 +310,76 @@ def test_a_full_queue_is_refused_at_once_and_the_queue_drains(
     assert [job.result(timeout=60)["label"] for job in jobs] == ["4"] * len(jobs)
 
 
+# -- bad strokes on /read_strokes -------------------------------------------------------------------
+
+
+BAD_STROKES = {
+    "a-number": (7, "not a list"),
+    "a-string": ("seven", "not a list"),
+    "null": (None, "not a list"),
+    "strokes-a-string": ({"strokes": "1,2 3,4"}, "not a list"),
+    "strings-for-numbers": ({"strokes": [[["a", "b"], ["c", "d"]]]}, r"other than \[x, y\] numbers"),
+    "nested-junk": ({"strokes": [[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]]}, r"must be \[x, y\] pairs"),
+    "ragged-junk": ({"strokes": [[[1, [2, 3]], [4, 5]]]}, r"other than \[x, y\] numbers"),
+    "objects-for-points": ({"strokes": [[{"x": 1, "y": 2}, {"x": 3, "y": 4}]]}, r"\[x, y\]"),
+    "numbers-for-strokes": ({"strokes": [1, 2, 3]}, "not a list of points"),
+    "1e300": ({"strokes": [[[1e300, 0], [1, 1]]]}, "finite numbers"),
+    "-1e300": ({"strokes": [[[0, 0], [-1e300, 1]]]}, "finite numbers"),
+    "empty-list": ([], "No strokes were sent"),
+    "empty-strokes": ({"strokes": [], "width": 280, "height": 280}, "No strokes were sent"),
+    "missing-strokes-key": ({"points": [[[0, 0], [50, 90]]], "width": 280}, 'No "strokes" key'),
+    "200000-points-in-one-stroke": ({"strokes": [[[i % 97, i % 89] for i in range(200_000)]]}, "more than 10,000"),
+    "5000-strokes": ({"strokes": [[[0, 0], [3, 4]]] * 5000}, "5,000 strokes are more than 500"),
+    "a-dot": ({"strokes": [[[140, 140]]], "width": 280, "height": 280}, "blank"),
+}
+# JSON that gradio_client refuses to write, sent as raw text.
+NON_FINITE = ["NaN", "Infinity", "-Infinity"]
+
+
+def good_drawing() -> tuple[list, int]:
+    """A real pen digit as the pad sends it, and its label."""
+    seven = pen_digits()["seven"]
+    return [s.tolist() for s in seven["strokes"]], seven["label"]
+
+
+@pytest.mark.parametrize("case", list(BAD_STROKES))
+def test_bad_strokes_in_process_are_a_clear_gr_error(case: str) -> None:
+    payload, expected = BAD_STROKES[case]
+    with pytest.raises(gr.Error) as info:
+        app.read_strokes(payload)
+    assert_clear(str(info.value), expected, case)
+
+
+def test_bad_strokes_over_the_api_are_refused_and_the_server_answers_the_next_call(client: Client) -> None:
+    strokes, label = good_drawing()
+    for case, (payload, expected) in BAD_STROKES.items():
+        with pytest.raises(AppError) as info:
+            client.predict(payload, api_name="/read_strokes")
+        assert_clear(str(info.value), expected, case)
+        assert client.predict({"strokes": strokes}, api_name="/read_strokes")["digit"] == label, f"after {case}"
+
+
+def call_read_strokes_raw(server_url: str, body: str) -> str:
+    """/read_strokes through plain HTTP with a raw JSON body; the event stream's text."""
+    with httpx.Client(base_url=server_url, timeout=60) as http:
+        call = http.post("/gradio_api/call/read_strokes", content=body, headers={"Content-Type": "application/json"})
+        call.raise_for_status()
+        return http.get(f"/gradio_api/call/read_strokes/{call.json()['event_id']}").text
+
+
+@pytest.mark.parametrize("literal", NON_FINITE)
+def test_non_finite_coordinates_are_refused(client: Client, server_url: str, literal: str) -> None:
+    stream = call_read_strokes_raw(server_url, f'{{"data": [{{"strokes": [[[{literal}, 1], [20, 30]]]}}]}}')
+    assert "event: error" in stream
+    error = json.loads(stream.split("event: error\ndata:", 1)[1].strip().splitlines()[0])["error"]
+    assert_clear(error, "finite numbers", literal)
+    number = float(literal.lower().replace("infinity", "inf"))
+    with pytest.raises(ValueError):  # gradio_client will not even send them
+        client.predict({"strokes": [[[number, 1], [20, 30]]]}, api_name="/read_strokes")
+    strokes, label = good_drawing()
+    assert client.predict({"strokes": strokes}, api_name="/read_strokes")["digit"] == label
+
+
 # -- the real server: python app.py in a subprocess -------------------------------------------------------
 
 
@@ -357,6 +433,13 @@ def test_the_server_survives_every_bad_input_under_2_gb(served_app, files: dict,
 
         good = send(client, ROOT / "tests" / "data" / "examples" / "scan_5.png")
         assert good["label"] == "5"
+
+        for case, (payload, expected) in BAD_STROKES.items():
+            with pytest.raises(AppError) as info:
+                client.predict(payload, api_name="/read_strokes")
+            assert_clear(str(info.value), expected, case)
+        strokes, label = good_drawing()
+        assert client.predict({"strokes": strokes}, api_name="/read_strokes")["digit"] == label
     finally:
         client.close()
     assert proc.poll() is None, "the server died"

@@ -1,0 +1,61 @@
+"""Write ui/screenshot.png, the picture at the top of the README: the page after drawing a real pen digit.
+
+    python ui/make_screenshot.py [--digit eight] [--out ui/screenshot.png]
+
+Serves the app on a free localhost port, draws the digit's pen strokes (tests/data/pen_strokes.json) on
+the stroke pad with the mouse in headless Chromium (Debian's /usr/bin/chromium), waits for the reading,
+and saves the top of the page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser_helpers import LABEL_TEXT_JS, PAD_CANVAS, draw_digit, free_port, launch_chromium, pen_digits  # noqa: E402
+
+VIEWPORT = {"width": 1100, "height": 1000}
+SETTLE_MS = 1000  # the last reading has arrived and been drawn
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Draw the digit, wait for its reading and write the screenshot."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--digit", default="eight", help="name of a digit in tests/data/pen_strokes.json (default: eight)")
+    p.add_argument("--out", type=Path, default=ROOT / "ui" / "screenshot.png", help="default: ui/screenshot.png")
+    args = p.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    import app
+
+    digit = pen_digits()[args.digit]
+    _, url, _ = app.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
+    try:
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url)
+            page.wait_for_selector(PAD_CANVAS)
+            draw_digit(page, digit["strokes"])
+            page.wait_for_function(f"() => ({LABEL_TEXT_JS})() === '{digit['label']}'", timeout=60_000)
+            page.wait_for_timeout(SETTLE_MS)
+            # Down to the bottom of the C1/C3 maps: the pad, the reading, the input and the maps.
+            bottom = page.evaluate("() => document.querySelector('#c3-maps').getBoundingClientRect().bottom")
+            clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": bottom + 16}
+            page.screenshot(path=str(args.out), clip=clip)
+            browser.close()
+    finally:
+        app.demo.close()
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""StrokePad: the Draw tab's drawing surface, a ``gr.HTML`` component that sends strokes, never images.
+
+The browser side lives beside this file: ``pad.js`` draws on a ``<canvas>`` with Pointer Events and
+sends the strokes as its value with ``trigger("input")``, live while the pen moves and again at pen-up
+(wire readings to ``pad.input``: Gradio also fires ``change`` by itself whenever the value changes);
+``pad.css`` lays it out and takes its colours from the Gradio theme.
+
+The value Python receives is the JSON the pad sends, or ``None``/``""`` before the first stroke::
+
+    {"strokes": [[[x, y], ...], ...], "width": 280, "height": 280}   # pad units, y down
+
+``lenet.Classifier.predict`` reads it as it is. Python can draw boxes over the ink (the hook for
+reading numbers): return ``StrokePad.show_boxes([(x0, y0, x1, y1), ...])`` for the pad from any event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+HERE = Path(__file__).resolve().parent
+SIZE = 280  # pad units on each side: the strokes' coordinates, whatever size the canvas is shown at
+BRUSH = 18  # line width in pad units, as the old sketchpad's 18 px line on its 280 px canvas
+LIVE_MS = 150  # while the pen moves, at most one reading per this many ms (always_last drops the rest)
+JS = (HERE / "pad.js").read_text(encoding="utf-8")
+CSS = (HERE / "pad.css").read_text(encoding="utf-8")
+TEMPLATE = """
+<div class="pad">
+  <div class="surface">
+    <canvas class="ink" role="img" aria-label="Drawing pad: draw one digit"></canvas>
+    <canvas class="overlay" aria-hidden="true"></canvas>
+  </div>
+  <div class="tools">
+    <button type="button" class="undo" aria-label="Undo last stroke">↶ Undo</button>
+    <button type="button" class="clear" aria-label="Clear canvas">✕ Clear</button>
+  </div>
+</div>
+"""
+
+
+class StrokePad(gr.HTML):
+    """A drawing pad whose value is the strokes drawn on it; ``boxes`` are drawn over them."""
+
+    def __init__(
+        self,
+        *,
+        size: int = SIZE,
+        brush: float = BRUSH,
+        live_ms: int = LIVE_MS,
+        boxes: Sequence[Sequence[float]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Plain attributes too: gr.HTML looks its subclass's parameters up by name when it builds the config.
+        self.size, self.brush, self.live_ms, self.boxes = size, brush, live_ms, _boxes(boxes or [])
+        super().__init__(
+            value=None,
+            html_template=TEMPLATE,
+            css_template=CSS,
+            js_on_load=JS,
+            apply_default_css=False,
+            size=size,
+            brush=brush,
+            live_ms=live_ms,
+            boxes=self.boxes,
+            **kwargs,
+        )
+
+    @staticmethod
+    def show_boxes(boxes: Iterable[Sequence[float]]) -> dict[str, Any]:
+        """An update for the pad that draws these ``(x0, y0, x1, y1)`` boxes (pad units) over the ink; [] hides them."""
+        return gr.update(boxes=_boxes(boxes))
+
+    def api_info(self) -> dict[str, Any]:
+        """The value's JSON schema: strokes of [x, y] points, and the pad's size."""
+        point = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+        return {
+            "type": "object",
+            "properties": {
+                "strokes": {"type": "array", "items": {"type": "array", "items": point}},
+                "width": {"type": "number"},
+                "height": {"type": "number"},
+            },
+            "required": ["strokes"],
+        }
+
+
+def _boxes(boxes: Iterable[Sequence[float]]) -> list[list[float]]:
+    out = [[float(v) for v in box] for box in boxes]
+    if any(len(box) != 4 for box in out):
+        raise ValueError(f"boxes are (x0, y0, x1, y1) each, got {out!r:.80}")
+    return out
