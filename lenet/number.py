@@ -1,0 +1,374 @@
+"""Whole numbers: split a drawing into digits and read each one with the classifier.
+
+``read_number`` cuts the input into small pieces and lets a dynamic programme
+choose how consecutive pieces form digits:
+
+- strokes: a piece is a stroke, in drawing order. People write a number one
+  digit at a time, so a digit's strokes are consecutive in time, which
+  separates digits that touch or overlap on the page;
+- images: a piece is an ink component, or a vertical slice of one that is wide
+  enough to hold touching digits (cut where it has least ink), in left-to-right order.
+
+Every run of up to MAX_GROUP consecutive pieces is a candidate digit, scored by
+the log-probability of the classifier's best guess for it (all candidates go
+through the network in one batch) minus penalties, in nats, for shapes no digit
+has: too wide, too short, a gap across it, or a neighbour cutting deep into it.
+The split with the best total wins. Dots and specks, small against the number's
+digit height, join the digit whose box holds them or are dropped.
+The chosen digits are classified exactly as ``Classifier.predict`` classifies,
+so a drawing of one digit reads the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import strokes as strokes_
+from .preprocess import BLANK_MESSAGE, BlankImageError, ink_to_model_input, read_ink, to_model_input
+
+if TYPE_CHECKING:
+    from .inference import Classifier, Prediction
+
+MAX_DIGITS = 12
+MAX_GROUP = 4  # pieces in one digit: a pen digit has at most 3 strokes, a slice of ink may add one
+MAX_PIECES = MAX_DIGITS * MAX_GROUP  # beyond this no split gives MAX_DIGITS digits: refused early
+# Sizes below are fractions of the digit height (the tallest piece's height).
+SPECK = 0.15  # a piece whose longer side is under this is a dot or a speck, never a digit on its own
+SPECK_REACH = 0.1  # a speck this close to a digit's box belongs to that digit
+MAX_WIDTH = 1.6  # no digit is this wide: such runs of pieces are not even classified
+INK_LEVEL = 0.3  # image pixels above this are ink when finding components
+# Touching digits in an image are one ink component; it is cut where it has least ink.
+CUT_FROM = 0.6  # components wider than this get candidate cuts
+CUT_MARGIN = 0.12  # no cut closer than this to a component's edge
+CUT_SPACING = 0.12  # nor closer than this to another cut
+MAX_CUTS = 3 * MAX_DIGITS  # in the whole image
+# The score of a candidate digit, in nats against the classifier's log-probability of its best guess.
+DIGIT_COST = 0.0  # added once per digit: > 0 favours fewer digits
+WIDE_FROM, WIDE_COST = 1.0, 8.0  # per digit height of width beyond WIDE_FROM
+SHORT_TO, SHORT_COST = 0.6, 10.0  # per digit height of height below SHORT_TO
+# A digit's own strokes overlap; pieces side by side (or apart) are neighbouring digits. Slices of one ink
+# component are exempt: the classifier decides where touching digits part.
+SIDE_FROM, SIDE_COST = 0.1, 30.0  # per digit height of overlap short of SIDE_FROM, at each join inside a digit
+# Neighbours overlap a little in tight writing; more than this is one digit's pieces.
+OVERLAP_FROM, OVERLAP_COST = 0.06, 20.0  # per digit height of overlap beyond OVERLAP_FROM
+BACKWARDS_COST = 10.0  # per digit height a digit's centre lies left of the previous one's (strokes)
+
+TOO_MANY = (
+    "This reads as more than {limit} digits ({found}): write a number of at most {limit} digits, "
+    "one digit after the other."
+)
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """A number read from a drawing: its text, one Prediction per digit and each digit's box, left to right."""
+
+    text: str
+    digits: tuple[Prediction, ...]
+    boxes: tuple[tuple[float, float, float, float], ...]  # (x0, y0, x1, y1) in the input's coordinates
+
+
+@dataclass
+class _Piece:
+    """Part of the drawing that belongs to one digit: strokes, or (component, first column, end column) slices."""
+
+    box: np.ndarray  # (x0, y0, x1, y1)
+    parts: list
+    source: int  # the stroke, or the ink component this is a slice of
+
+
+@dataclass
+class _Pieces:
+    """The pieces of one drawing, in order, and what turns a run of them into a model input."""
+
+    pieces: list[_Piece]
+    height: float  # the digit height: the tallest piece's
+    complete: bool  # nothing was dropped: all pieces together are the whole input
+    whole_input: Callable[[], np.ndarray]  # the whole input's model input, exactly as predict makes it
+    to_input: Callable[[list], np.ndarray]  # some pieces' parts -> their (32, 32) model input
+    to_box: Callable[[np.ndarray], tuple[float, float, float, float]]  # a box -> the input's coordinates
+
+
+def read_number(clf: Classifier, x: Any, maps: bool = False) -> NumberReading:
+    """Read a whole number from anything ``Classifier.predict`` takes; ``maps=True`` adds each digit's maps."""
+    found = _stroke_pieces(x) if strokes_.is_strokes(x) else _image_pieces(x)
+    groups = _segment(clf, found)
+    if len(groups) == 1 and found.complete and len(groups[0]) == len(found.pieces):
+        inputs = [found.whole_input()]
+    else:
+        inputs = [found.to_input(_parts(found, g)) for g in groups]
+    digits = tuple(clf.classify_input(inp, maps) for inp in inputs)
+    boxes = tuple(found.to_box(_box([found.pieces[k].box for k in g])) for g in groups)
+    return NumberReading("".join(str(p.digit) for p in digits), digits, boxes)
+
+
+def _parts(found: _Pieces, group: range) -> list:
+    return [part for k in group for part in found.pieces[k].parts]
+
+
+def _box(boxes: list[np.ndarray]) -> np.ndarray:
+    b = np.stack(boxes)
+    return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+
+
+# -- pieces from strokes ---------------------------------------------------------------------------
+
+
+def _stroke_pieces(x: Any) -> _Pieces:
+    """One piece per stroke, in drawing order; specks join the digit whose box holds them."""
+    drawing = strokes_.parse(x)
+    if drawing.is_blank():
+        raise BlankImageError(BLANK_MESSAGE)
+    pieces = [_Piece(np.array(strokes_.bounds([s])), [s], k) for k, s in enumerate(drawing.strokes)]
+    pieces, height, complete = _absorb_specks(pieces)
+    return _Pieces(
+        pieces,
+        height,
+        complete,
+        whole_input=lambda: to_model_input(list(drawing.strokes)),
+        to_input=to_model_input,  # a digit's strokes drawn by the one renderer, as predict draws them
+        to_box=lambda b: tuple(float(v) for v in b),
+    )
+
+
+def _absorb_specks(pieces: list[_Piece]) -> tuple[list[_Piece], float, bool]:
+    """Merge each speck into the nearest piece (in order) whose box holds it, or drop it; and the digit height."""
+    boxes = np.stack([p.box for p in pieces])
+    sizes = boxes[:, 2:] - boxes[:, :2]
+    height = float(max(sizes[:, 1].max(), 0.1 * sizes.max(), 1e-9))
+    speck = sizes.max(1) < SPECK * height
+    if speck.all():  # only dots: nothing to read
+        raise BlankImageError(BLANK_MESSAGE)
+    keep = np.flatnonzero(~speck)
+    complete = True
+    for s in np.flatnonzero(speck):
+        centre = (boxes[s, :2] + boxes[s, 2:]) / 2
+        reach = SPECK_REACH * height
+        holders = [k for k in keep if np.all(centre >= boxes[k, :2] - reach) and np.all(centre <= boxes[k, 2:] + reach)]
+        if holders:
+            k = min(holders, key=lambda k: abs(k - s))
+            pieces[k].parts.extend(pieces[s].parts)
+            pieces[k].box = _box([pieces[k].box, pieces[s].box])
+        else:
+            complete = False
+    return [pieces[k] for k in keep], height, complete
+
+
+# -- pieces from an image --------------------------------------------------------------------------
+
+
+def _image_pieces(x: Any) -> _Pieces:
+    """Ink components in left-to-right order, wide ones sliced at candidate cuts; specks join a digit."""
+    ink, (sx, sy) = read_ink(x)
+    labels, count = components(ink > INK_LEVEL)
+    if count == 0:
+        raise BlankImageError(BLANK_MESSAGE)
+    pieces = []
+    for lab, box in enumerate(_label_boxes(labels, count), start=1):
+        pieces.append(_Piece(box, [(lab, int(box[0]), int(box[2]) + 1)], lab))
+    pieces.sort(key=lambda p: (p.box[0] + p.box[2]) / 2)
+    pieces, height, complete = _absorb_specks(pieces)
+    if len(pieces) > MAX_PIECES:
+        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{len(pieces)} separate marks"))
+    pieces = _slice_wide(pieces, labels, ink, height)
+    pieces.sort(key=lambda p: (p.box[0] + p.box[2]) / 2)
+
+    def to_input(parts: list) -> np.ndarray:
+        return ink_to_model_input(_group_ink(ink, labels, parts))
+
+    def to_box(b: np.ndarray) -> tuple[float, float, float, float]:
+        return (float(b[0] * sx), float(b[1] * sy), float((b[2] + 1) * sx), float((b[3] + 1) * sy))
+
+    return _Pieces(pieces, height, complete, lambda: ink_to_model_input(ink), to_input, to_box)
+
+
+def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected components of a boolean mask: (h, w) int32 labels (0 = background, 1..n) and n."""
+    h, w = mask.shape
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # exclusive; the same runs, in the same row-major order
+    n = len(rows)
+    labels = np.zeros((h, w), dtype=np.int32)
+    if n == 0:
+        return labels, 0
+    # Runs in consecutive rows touch (8-connected) when their column spans, widened by one, overlap.
+    # Runs in a row are sorted and disjoint, so those a run touches in the row above are a contiguous range.
+    key = np.int64(w + 2)
+    end_keys = rows * key + ends  # sorted: ends increase within a row
+    start_keys = rows * key + starts
+    above = rows - 1
+    lo = np.searchsorted(end_keys, above * key + starts, side="left")  # first run above with end >= start
+    hi = np.searchsorted(start_keys, above * key + ends, side="right")  # runs above with start <= end
+    lo = np.maximum(lo, np.searchsorted(rows, above, side="left"))
+    hi = np.minimum(hi, np.searchsorted(rows, above, side="right"))
+    counts = np.maximum(hi - lo, 0)
+    b = np.repeat(np.arange(n), counts)
+    a = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    root = np.arange(n)
+    while True:  # label propagation with pointer jumping: every run ends up pointing at its component's least run
+        low = np.minimum(root[a], root[b])
+        new = root.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, root):
+            break
+        root = new
+    _, run_label = np.unique(root, return_inverse=True)
+    run_label = run_label.astype(np.int32) + 1
+    length = ends - starts
+    flat = np.repeat(rows * w + starts - np.cumsum(length) + length, length) + np.arange(length.sum())
+    labels.ravel()[flat] = np.repeat(run_label, length)
+    return labels, int(run_label.max())
+
+
+def _label_boxes(labels: np.ndarray, count: int) -> list[np.ndarray]:
+    """Each component's box (x0, y0, x1, y1), inclusive pixel indices."""
+    ys, xs = np.nonzero(labels)
+    lab = labels[ys, xs] - 1
+    x0 = np.full(count, np.iinfo(np.int64).max)
+    y0 = x0.copy()
+    x1 = np.full(count, -1)
+    y1 = x1.copy()
+    np.minimum.at(x0, lab, xs)
+    np.minimum.at(y0, lab, ys)
+    np.maximum.at(x1, lab, xs)
+    np.maximum.at(y1, lab, ys)
+    return [np.array([x0[k], y0[k], x1[k], y1[k]], dtype=np.float64) for k in range(count)]
+
+
+def _slice_wide(pieces: list[_Piece], labels: np.ndarray, ink: np.ndarray, height: float) -> list[_Piece]:
+    """Slice components wide enough to be touching digits at their thinnest columns (the candidate cuts)."""
+    out, budget = [], MAX_CUTS
+    for p in sorted(pieces, key=lambda p: p.box[0] - p.box[2]):  # widest first get the cut budget
+        x0, y0, x1, y1 = (int(v) for v in p.box)
+        width = x1 - x0 + 1
+        if width < CUT_FROM * height or budget <= 0 or len(p.parts) != 1:
+            out.append(p)
+            continue
+        lab = p.parts[0][0]
+        mine = labels[y0 : y1 + 1, x0 : x1 + 1] == lab
+        profile = (ink[y0 : y1 + 1, x0 : x1 + 1] * mine).sum(0)
+        margin, spacing = max(1, round(CUT_MARGIN * height)), max(1, round(CUT_SPACING * height))
+        window = max(1, spacing // 2)
+        candidates = [
+            c for c in range(margin, width - margin) if profile[c] <= profile[max(0, c - window) : c + window + 1].min()
+        ]
+        cuts: list[int] = []
+        for c in sorted(candidates, key=lambda c: profile[c]):
+            if len(cuts) >= min(budget, max(1, round(2 * width / height))):
+                break
+            if all(abs(c - d) >= spacing for d in cuts):
+                cuts.append(c)
+        budget -= len(cuts)
+        bounds_ = [0, *sorted(cuts), width]
+        for c0, c1 in zip(bounds_[:-1], bounds_[1:], strict=False):
+            rows = np.flatnonzero(mine[:, c0:c1].any(1))
+            cols = np.flatnonzero(mine[:, c0:c1].any(0))
+            if len(rows) == 0:
+                continue
+            box = np.array([x0 + c0 + cols[0], y0 + rows[0], x0 + c0 + cols[-1], y0 + rows[-1]], dtype=np.float64)
+            out.append(_Piece(box, [(lab, x0 + c0, x0 + c1)], lab))
+    return out
+
+
+def _group_ink(ink: np.ndarray, labels: np.ndarray, parts: list) -> np.ndarray:
+    """The ink of some pieces alone, with the faint rim around them, cropped to them."""
+    x0 = max(min(c0 for _, c0, _ in parts) - 1, 0)
+    x1 = max(c1 for _, _, c1 in parts) + 1
+    sub = labels[:, x0:x1]
+    mask = np.zeros(sub.shape, dtype=bool)
+    for lab, c0, c1 in parts:
+        mask[:, c0 - x0 : c1 - x0] |= sub[:, c0 - x0 : c1 - x0] == lab
+    rows = np.flatnonzero(mask.any(1))
+    y0, y1 = max(rows[0] - 1, 0), rows[-1] + 2
+    mask = mask[y0:y1]
+    grown = mask.copy()  # one pixel around the pieces: the anti-aliased rim below INK_LEVEL
+    grown[1:] |= mask[:-1]
+    grown[:-1] |= mask[1:]
+    grown[:, 1:] |= mask[:, :-1]
+    grown[:, :-1] |= mask[:, 1:]
+    return ink[y0:y1, x0:x1] * grown
+
+
+# -- choosing the split ----------------------------------------------------------------------------
+
+
+def _segment(clf: Classifier, found: _Pieces) -> list[range]:
+    """The best split of the pieces into runs of consecutive pieces, one run per digit."""
+    pieces, height = found.pieces, found.height
+    n = len(pieces)
+    if n > MAX_PIECES:
+        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{n} strokes or marks"))
+    boxes = np.stack([p.box for p in pieces])
+    runs, geometry = [], {}
+    for i in range(n):
+        for j in range(i + 1, min(i + MAX_GROUP, n) + 1):
+            box = _box(list(boxes[i:j]))
+            if j - i > 1 and box[2] - box[0] > MAX_WIDTH * height:
+                break  # wider still with more pieces
+            runs.append((i, j))
+            geometry[i, j] = box, _shape_penalty(pieces[i:j], box, height)
+    inputs = {r: _input_or_none(found, range(*r)) for r in runs}
+    readable = [r for r in runs if inputs[r] is not None]
+    preds = clf.predict_inputs(np.stack([inputs[r] for r in readable])) if readable else []
+    confidence = {r: p.confidence for r, p in zip(readable, preds, strict=True)}
+    # An unreadable run scores as a very unlikely digit, so a split always exists.
+    score = {r: float(np.log(max(confidence.get(r, 0.0), 1e-6))) - geometry[r][1] - DIGIT_COST for r in runs}
+    # best[i, j]: the best score of pieces[:j] split into digits, the last one being pieces[i:j].
+    best: dict[tuple[int, int], tuple[float, int]] = {}
+    for i, j in sorted(runs, key=lambda r: r[1]):
+        if i == 0:
+            best[i, j] = (score[i, j], -1)
+            continue
+        options = [
+            (best[h, i][0] - _pair_penalty(geometry[h, i][0], geometry[i, j][0], height), h)
+            for h in range(max(0, i - MAX_GROUP), i)
+            if (h, i) in best
+        ]
+        if options:
+            total, h = max(options)
+            best[i, j] = (total + score[i, j], h)
+    ends = [(best[i, n][0], i) for i in range(n) if (i, n) in best]
+    _, i = max(ends)
+    groups, j = [], n
+    while j > 0:
+        groups.append(range(i, j))
+        i, j = best[i, j][1], i
+    groups.reverse()
+    if len(groups) > MAX_DIGITS:
+        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{len(groups)} digits"))
+    return groups
+
+
+def _input_or_none(found: _Pieces, group: range) -> np.ndarray | None:
+    """A run's model input, or None when preprocessing finds no readable ink in it (a smudge on its own)."""
+    try:
+        return found.to_input(_parts(found, group))
+    except ValueError:
+        return None
+
+
+def _shape_penalty(pieces: list[_Piece], box: np.ndarray, height: float) -> float:
+    """Nats against a run of pieces being one digit: too wide, too short, or made of pieces side by side."""
+    width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
+    penalty = WIDE_COST * max(0.0, width - WIDE_FROM) + SHORT_COST * max(0.0, SHORT_TO - tall)
+    for m in range(1, len(pieces)):
+        if pieces[m].source == pieces[m - 1].source:
+            continue
+        left, right = _box([p.box for p in pieces[:m]]), _box([p.box for p in pieces[m:]])
+        overlap = (min(left[2], right[2]) - max(left[0], right[0])) / height  # < 0: a gap between them
+        penalty += SIDE_COST * max(0.0, SIDE_FROM - overlap)
+    return penalty
+
+
+def _pair_penalty(a: np.ndarray, b: np.ndarray, height: float) -> float:
+    """Nats against two consecutive runs being neighbouring digits: one cuts deep into the other, or goes back."""
+    overlap = (a[2] - b[0]) / height
+    backwards = ((a[0] + a[2]) - (b[0] + b[2])) / 2 / height
+    return OVERLAP_COST * max(0.0, overlap - OVERLAP_FROM) + BACKWARDS_COST * max(0.0, backwards)
