@@ -28,18 +28,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import strokes as strokes_
-from .preprocess import BLANK_MESSAGE, BlankImageError, ink_to_model_input, read_ink, to_model_input
+from .preprocess import BLANK_MESSAGE, BlankImageError, ink_to_model_input, read_ink, stroke_width, to_model_input
 
 if TYPE_CHECKING:
     from .inference import Classifier, Prediction
 
 MAX_DIGITS = 12
-MAX_GROUP = 4  # pieces in one digit: a pen digit has at most 3 strokes, a slice of ink may add one
-MAX_PIECES = MAX_DIGITS * MAX_GROUP  # beyond this no split gives MAX_DIGITS digits: refused early
+MAX_GROUP = 4  # strokes in one digit: a pen digit has at most 3
+MAX_SLICES = 8  # image pieces in one digit: a digit of two ink components, each cut in up to 4 slices
+MAX_PIECES = MAX_DIGITS * MAX_GROUP  # strokes or ink components; beyond this no split gives MAX_DIGITS digits
 # Sizes below are fractions of the digit height (the tallest piece's height).
 SPECK = 0.15  # a piece whose longer side is under this is a dot or a speck, never a digit on its own
 SPECK_REACH = 0.1  # a speck this close to a digit's box belongs to that digit
-MAX_WIDTH = 1.6  # no digit is this wide: such runs of pieces are not even classified
+MAX_WIDTH = 2.2  # no digit is this wide (the widest pen digits are 1.6): such runs are not even classified
 INK_LEVEL = 0.3  # image pixels above this are ink when finding components
 # Touching digits in an image are one ink component; it is cut where it has least ink.
 CUT_FROM = 0.6  # components wider than this get candidate cuts
@@ -49,12 +50,13 @@ MAX_CUTS = 3 * MAX_DIGITS  # in the whole image
 # The score of a candidate digit, in nats against the classifier's log-probability of its best guess.
 DIGIT_COST = 0.0  # added once per digit: > 0 favours fewer digits
 WIDE_FROM, WIDE_COST = 1.0, 8.0  # per digit height of width beyond WIDE_FROM
-SHORT_TO, SHORT_COST = 0.6, 10.0  # per digit height of height below SHORT_TO
+SHORT_TO, SHORT_COST = 0.75, 10.0  # per digit height of height below SHORT_TO
 # A digit's own strokes overlap; pieces side by side (or apart) are neighbouring digits. Slices of one ink
 # component are exempt: the classifier decides where touching digits part.
-SIDE_FROM, SIDE_COST = 0.1, 30.0  # per digit height of overlap short of SIDE_FROM, at each join inside a digit
+SIDE_FROM, SIDE_COST = 0.1, 20.0  # per digit height of overlap short of SIDE_FROM, at each join inside a digit
 # Neighbours overlap a little in tight writing; more than this is one digit's pieces.
 OVERLAP_FROM, OVERLAP_COST = 0.06, 20.0  # per digit height of overlap beyond OVERLAP_FROM
+CUT_COST = 3.0  # for parting digits by a cut through an ink component: touching digits are the exception
 BACKWARDS_COST = 10.0  # per digit height a digit's centre lies left of the previous one's (strokes)
 
 TOO_MANY = (
@@ -87,6 +89,8 @@ class _Pieces:
 
     pieces: list[_Piece]
     height: float  # the digit height: the tallest piece's
+    max_group: int  # the most pieces one digit may have
+    slack: float  # the ink's stroke width: ink boxes reach half of it beyond the pen's path on each side
     complete: bool  # nothing was dropped: all pieces together are the whole input
     whole_input: Callable[[], np.ndarray]  # the whole input's model input, exactly as predict makes it
     to_input: Callable[[list], np.ndarray]  # some pieces' parts -> their (32, 32) model input
@@ -128,6 +132,8 @@ def _stroke_pieces(x: Any) -> _Pieces:
     return _Pieces(
         pieces,
         height,
+        MAX_GROUP,
+        0.0,
         complete,
         whole_input=lambda: to_model_input(list(drawing.strokes)),
         to_input=to_model_input,  # a digit's strokes drawn by the one renderer, as predict draws them
@@ -139,7 +145,9 @@ def _absorb_specks(pieces: list[_Piece]) -> tuple[list[_Piece], float, bool]:
     """Merge each speck into the nearest piece (in order) whose box holds it, or drop it; and the digit height."""
     boxes = np.stack([p.box for p in pieces])
     sizes = boxes[:, 2:] - boxes[:, :2]
-    height = float(max(sizes[:, 1].max(), 0.1 * sizes.max(), 1e-9))
+    # The tallest piece: a digit, or a stroke of one, spans most of the digit height. A drawing that is all
+    # flat dashes still gets a height from its extent.
+    height = float(max(sizes[:, 1].max(), 0.1 * np.ptp(boxes[:, [0, 2]]), 0.1 * np.ptp(boxes[:, [1, 3]]), 1e-9))
     speck = sizes.max(1) < SPECK * height
     if speck.all():  # only dots: nothing to read
         raise BlankImageError(BLANK_MESSAGE)
@@ -183,7 +191,9 @@ def _image_pieces(x: Any) -> _Pieces:
     def to_box(b: np.ndarray) -> tuple[float, float, float, float]:
         return (float(b[0] * sx), float(b[1] * sy), float((b[2] + 1) * sx), float((b[3] + 1) * sy))
 
-    return _Pieces(pieces, height, complete, lambda: ink_to_model_input(ink), to_input, to_box)
+    return _Pieces(
+        pieces, height, MAX_SLICES, stroke_width(ink), complete, lambda: ink_to_model_input(ink), to_input, to_box
+    )
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
@@ -303,23 +313,24 @@ def _segment(clf: Classifier, found: _Pieces) -> list[range]:
     """The best split of the pieces into runs of consecutive pieces, one run per digit."""
     pieces, height = found.pieces, found.height
     n = len(pieces)
-    if n > MAX_PIECES:
-        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{n} strokes or marks"))
+    if n > MAX_PIECES and found.max_group == MAX_GROUP:
+        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{n} strokes"))
     boxes = np.stack([p.box for p in pieces])
     runs, geometry = [], {}
     for i in range(n):
-        for j in range(i + 1, min(i + MAX_GROUP, n) + 1):
+        for j in range(i + 1, min(i + found.max_group, n) + 1):
             box = _box(list(boxes[i:j]))
             if j - i > 1 and box[2] - box[0] > MAX_WIDTH * height:
                 break  # wider still with more pieces
             runs.append((i, j))
-            geometry[i, j] = box, _shape_penalty(pieces[i:j], box, height)
+            geometry[i, j] = box, _shape_penalty(pieces[i:j], box, height, found.slack)
     inputs = {r: _input_or_none(found, range(*r)) for r in runs}
     readable = [r for r in runs if inputs[r] is not None]
     preds = clf.predict_inputs(np.stack([inputs[r] for r in readable])) if readable else []
     confidence = {r: p.confidence for r, p in zip(readable, preds, strict=True)}
     # An unreadable run scores as a very unlikely digit, so a split always exists.
     score = {r: float(np.log(max(confidence.get(r, 0.0), 1e-6))) - geometry[r][1] - DIGIT_COST for r in runs}
+    cut = [k > 0 and pieces[k].source == pieces[k - 1].source for k in range(n)]  # parting there cuts ink
     # best[i, j]: the best score of pieces[:j] split into digits, the last one being pieces[i:j].
     best: dict[tuple[int, int], tuple[float, int]] = {}
     for i, j in sorted(runs, key=lambda r: r[1]):
@@ -327,8 +338,8 @@ def _segment(clf: Classifier, found: _Pieces) -> list[range]:
             best[i, j] = (score[i, j], -1)
             continue
         options = [
-            (best[h, i][0] - _pair_penalty(geometry[h, i][0], geometry[i, j][0], height), h)
-            for h in range(max(0, i - MAX_GROUP), i)
+            (best[h, i][0] - _pair_penalty(geometry[h, i][0], geometry[i, j][0], height, found.slack, cut[i]), h)
+            for h in range(max(0, i - found.max_group), i)
             if (h, i) in best
         ]
         if options:
@@ -354,7 +365,7 @@ def _input_or_none(found: _Pieces, group: range) -> np.ndarray | None:
         return None
 
 
-def _shape_penalty(pieces: list[_Piece], box: np.ndarray, height: float) -> float:
+def _shape_penalty(pieces: list[_Piece], box: np.ndarray, height: float, slack: float) -> float:
     """Nats against a run of pieces being one digit: too wide, too short, or made of pieces side by side."""
     width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
     penalty = WIDE_COST * max(0.0, width - WIDE_FROM) + SHORT_COST * max(0.0, SHORT_TO - tall)
@@ -362,13 +373,18 @@ def _shape_penalty(pieces: list[_Piece], box: np.ndarray, height: float) -> floa
         if pieces[m].source == pieces[m - 1].source:
             continue
         left, right = _box([p.box for p in pieces[:m]]), _box([p.box for p in pieces[m:]])
-        overlap = (min(left[2], right[2]) - max(left[0], right[0])) / height  # < 0: a gap between them
+        overlap = (min(left[2], right[2]) - max(left[0], right[0]) - slack) / height  # < 0: a gap between them
         penalty += SIDE_COST * max(0.0, SIDE_FROM - overlap)
     return penalty
 
 
-def _pair_penalty(a: np.ndarray, b: np.ndarray, height: float) -> float:
-    """Nats against two consecutive runs being neighbouring digits: one cuts deep into the other, or goes back."""
-    overlap = (a[2] - b[0]) / height
+def _pair_penalty(a: np.ndarray, b: np.ndarray, height: float, slack: float, cut: bool) -> float:
+    """Nats against two consecutive runs being neighbouring digits: one cuts deep into the other, goes back,
+    or they part by a cut through ink."""
+    overlap = (a[2] - b[0] - slack) / height
     backwards = ((a[0] + a[2]) - (b[0] + b[2])) / 2 / height
-    return OVERLAP_COST * max(0.0, overlap - OVERLAP_FROM) + BACKWARDS_COST * max(0.0, backwards)
+    return (
+        OVERLAP_COST * max(0.0, overlap - OVERLAP_FROM)
+        + BACKWARDS_COST * max(0.0, backwards)
+        + (CUT_COST if cut else 0.0)
+    )
