@@ -43,20 +43,27 @@ SPECK_REACH = 0.1  # a speck this close to a digit's box belongs to that digit
 MAX_WIDTH = 2.2  # no digit is this wide (the widest pen digits are 1.6): such runs are not even classified
 INK_LEVEL = 0.3  # image pixels above this are ink when finding components
 # Touching digits in an image are one ink component; it is cut where it has least ink.
-CUT_FROM = 0.6  # components wider than this get candidate cuts
+CUT_FROM = 1.0  # components wider than this get candidate cuts: few single digits are
 CUT_MARGIN = 0.12  # no cut closer than this to a component's edge
-CUT_SPACING = 0.12  # nor closer than this to another cut
+CUT_SPACING = 0.12  # cuts are this far apart at least; a stretch of low columns is looked for within it
+CUT_TOLERANCE = 1.15  # columns with at most this much more ink than the lowest around them form a low stretch
+CUTS_PER_HEIGHT = 4.0  # candidate cuts per digit height of a component's width (plus one)
 MAX_CUTS = 3 * MAX_DIGITS  # in the whole image
 # The score of a candidate digit, in nats against the classifier's log-probability of its best guess.
 DIGIT_COST = 0.0  # added once per digit: > 0 favours fewer digits
-WIDE_FROM, WIDE_COST = 1.0, 8.0  # per digit height of width beyond WIDE_FROM
+# The classifier's log-probability counts this many times: more for images, whose slices of touching
+# digits read less clearly than whole strokes, so that an unsure whole loses to two sure parts.
+STROKE_TRUST, IMAGE_TRUST = 1.0, 3.0
+# Per digit height of width beyond WIDE_FROM: in images lower, as touching digits that stay together
+# look like one wide digit, while a digit of strokes is wide only for strokes that belong together.
+STROKE_WIDE_FROM, IMAGE_WIDE_FROM, WIDE_COST = 1.0, 0.85, 8.0
 SHORT_TO, SHORT_COST = 0.75, 10.0  # per digit height of height below SHORT_TO
 # A digit's own strokes overlap; pieces side by side (or apart) are neighbouring digits. Slices of one ink
 # component are exempt: the classifier decides where touching digits part.
 SIDE_FROM, SIDE_COST = 0.1, 20.0  # per digit height of overlap short of SIDE_FROM, at each join inside a digit
 # Neighbours overlap a little in tight writing; more than this is one digit's pieces.
 OVERLAP_FROM, OVERLAP_COST = 0.06, 20.0  # per digit height of overlap beyond OVERLAP_FROM
-CUT_COST = 3.0  # for parting digits by a cut through an ink component: touching digits are the exception
+CUT_COST = 2.0  # for parting digits by a cut through an ink component: touching digits are the exception
 BACKWARDS_COST = 10.0  # per digit height a digit's centre lies left of the previous one's (strokes)
 
 TOO_MANY = (
@@ -90,6 +97,8 @@ class _Pieces:
     pieces: list[_Piece]
     height: float  # the digit height: the tallest piece's
     max_group: int  # the most pieces one digit may have
+    trust: float  # the weight of the classifier's log-probability against the shape penalties
+    wide_from: float  # digits wider than this (in digit heights) are penalised
     slack: float  # the ink's stroke width: ink boxes reach half of it beyond the pen's path on each side
     complete: bool  # nothing was dropped: all pieces together are the whole input
     whole_input: Callable[[], np.ndarray]  # the whole input's model input, exactly as predict makes it
@@ -133,6 +142,8 @@ def _stroke_pieces(x: Any) -> _Pieces:
         pieces,
         height,
         MAX_GROUP,
+        STROKE_TRUST,
+        STROKE_WIDE_FROM,
         0.0,
         complete,
         whole_input=lambda: to_model_input(list(drawing.strokes)),
@@ -192,7 +203,16 @@ def _image_pieces(x: Any) -> _Pieces:
         return (float(b[0] * sx), float(b[1] * sy), float((b[2] + 1) * sx), float((b[3] + 1) * sy))
 
     return _Pieces(
-        pieces, height, MAX_SLICES, stroke_width(ink), complete, lambda: ink_to_model_input(ink), to_input, to_box
+        pieces,
+        height,
+        MAX_SLICES,
+        IMAGE_TRUST,
+        IMAGE_WIDE_FROM,
+        stroke_width(ink),
+        complete,
+        lambda: ink_to_model_input(ink),
+        to_input,
+        to_box,
     )
 
 
@@ -264,17 +284,7 @@ def _slice_wide(pieces: list[_Piece], labels: np.ndarray, ink: np.ndarray, heigh
         lab = p.parts[0][0]
         mine = labels[y0 : y1 + 1, x0 : x1 + 1] == lab
         profile = (ink[y0 : y1 + 1, x0 : x1 + 1] * mine).sum(0)
-        margin, spacing = max(1, round(CUT_MARGIN * height)), max(1, round(CUT_SPACING * height))
-        window = max(1, spacing // 2)
-        candidates = [
-            c for c in range(margin, width - margin) if profile[c] <= profile[max(0, c - window) : c + window + 1].min()
-        ]
-        cuts: list[int] = []
-        for c in sorted(candidates, key=lambda c: profile[c]):
-            if len(cuts) >= min(budget, max(1, round(2 * width / height))):
-                break
-            if all(abs(c - d) >= spacing for d in cuts):
-                cuts.append(c)
+        cuts = _cuts(profile, height)[:budget]
         budget -= len(cuts)
         bounds_ = [0, *sorted(cuts), width]
         for c0, c1 in zip(bounds_[:-1], bounds_[1:], strict=False):
@@ -285,6 +295,32 @@ def _slice_wide(pieces: list[_Piece], labels: np.ndarray, ink: np.ndarray, heigh
             box = np.array([x0 + c0 + cols[0], y0 + rows[0], x0 + c0 + cols[-1], y0 + rows[-1]], dtype=np.float64)
             out.append(_Piece(box, [(lab, x0 + c0, x0 + c1)], lab))
     return out
+
+
+def _cuts(profile: np.ndarray, height: float) -> list[int]:
+    """Candidate cuts in a component's column profile: both ends of every low stretch, least ink first.
+
+    Where touching digits meet, the strokes crossing between them make a stretch of equally low columns;
+    the digits part at one end of it or the other, so both ends are candidates.
+    """
+    width = len(profile)
+    margin, spacing = max(1, round(CUT_MARGIN * height)), max(1, round(CUT_SPACING * height))
+    if width <= 2 * margin:
+        return []
+    window = max(1, spacing // 2)
+    padded = np.pad(profile, window, mode="edge")
+    floor = np.lib.stride_tricks.sliding_window_view(padded, 2 * window + 1).min(1)
+    low = profile <= CUT_TOLERANCE * floor + 1.0
+    low[:margin] = low[width - margin :] = False
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], low.astype(np.int8), [0]])))
+    ends = [c for a, b in zip(edges[::2], edges[1::2], strict=True) for c in {a, b - 1}]
+    cuts: list[int] = []
+    for c in sorted(ends, key=lambda c: (profile[c], c)):
+        if len(cuts) >= 1 + round(CUTS_PER_HEIGHT * width / height):
+            break
+        if all(abs(c - d) >= spacing for d in cuts):
+            cuts.append(c)
+    return cuts
 
 
 def _group_ink(ink: np.ndarray, labels: np.ndarray, parts: list) -> np.ndarray:
@@ -323,13 +359,15 @@ def _segment(clf: Classifier, found: _Pieces) -> list[range]:
             if j - i > 1 and box[2] - box[0] > MAX_WIDTH * height:
                 break  # wider still with more pieces
             runs.append((i, j))
-            geometry[i, j] = box, _shape_penalty(pieces[i:j], box, height, found.slack)
+            geometry[i, j] = box, _shape_penalty(pieces[i:j], box, height, found.slack, found.wide_from)
     inputs = {r: _input_or_none(found, range(*r)) for r in runs}
     readable = [r for r in runs if inputs[r] is not None]
     preds = clf.predict_inputs(np.stack([inputs[r] for r in readable])) if readable else []
     confidence = {r: p.confidence for r, p in zip(readable, preds, strict=True)}
     # An unreadable run scores as a very unlikely digit, so a split always exists.
-    score = {r: float(np.log(max(confidence.get(r, 0.0), 1e-6))) - geometry[r][1] - DIGIT_COST for r in runs}
+    score = {
+        r: found.trust * float(np.log(max(confidence.get(r, 0.0), 1e-6))) - geometry[r][1] - DIGIT_COST for r in runs
+    }
     cut = [k > 0 and pieces[k].source == pieces[k - 1].source for k in range(n)]  # parting there cuts ink
     # best[i, j]: the best score of pieces[:j] split into digits, the last one being pieces[i:j].
     best: dict[tuple[int, int], tuple[float, int]] = {}
@@ -365,10 +403,10 @@ def _input_or_none(found: _Pieces, group: range) -> np.ndarray | None:
         return None
 
 
-def _shape_penalty(pieces: list[_Piece], box: np.ndarray, height: float, slack: float) -> float:
+def _shape_penalty(pieces: list[_Piece], box: np.ndarray, height: float, slack: float, wide_from: float) -> float:
     """Nats against a run of pieces being one digit: too wide, too short, or made of pieces side by side."""
     width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
-    penalty = WIDE_COST * max(0.0, width - WIDE_FROM) + SHORT_COST * max(0.0, SHORT_TO - tall)
+    penalty = WIDE_COST * max(0.0, width - wide_from) + SHORT_COST * max(0.0, SHORT_TO - tall)
     for m in range(1, len(pieces)):
         if pieces[m].source == pieces[m - 1].source:
             continue

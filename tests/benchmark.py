@@ -2,12 +2,15 @@
 
     python tests/benchmark.py                # in-process figures, then the load test (about a minute)
     python tests/benchmark.py --no-load      # in-process figures only
+    python tests/benchmark.py --only-number  # read_number against predict
     python tests/benchmark.py --only-load --concurrency-limit 4 --batch 8   # the load test, other queue settings
 
 Prints, with torch on one thread as ``app.launch()`` sets it:
 - ``Classifier.predict`` p50/p99 on sketchpad canvases (opaque white RGBA, black ink, as Gradio's
   sketchpad sends its composite) of 280, 512 and 800 px, as ratios to the bare LeNet forward pass;
 - ``predict_batch`` throughput on 256 canvases of 512 px, against one ``predict`` call per canvas;
+- ``read_number`` on 4-digit numbers (512 px canvases, spaced and tight, and their strokes), against one
+  ``predict`` on a one-digit 512 px canvas (``--only-number`` runs just this);
 - the load test of ``/predict`` on the app served in its own process, as ``python app.py`` serves it:
   16 concurrent gradio_client users x 15 calls, their throughput and p50/p99 against single-user
   latency, errors and wrong answers; and the server's CPU per call against ``predict`` in-process.
@@ -43,7 +46,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from lenet import Classifier, normalize  # noqa: E402
-from lenet.pen import PenDigits, render, smooth  # noqa: E402
+from lenet.pen import PenDigits, compose_number, render, smooth  # noqa: E402
 
 PEN_SAMPLE = ROOT / "tests" / "data" / "pen_sample.npz"
 CANVASES = (280, 512, 800)
@@ -223,6 +226,35 @@ def bench_batch(clf: Classifier) -> None:
     )
 
 
+def number_inputs(count: int, gap: float, seed: int = 0) -> tuple[list[np.ndarray], list[list]]:
+    """4-digit numbers of pen digits as 512 px sketchpad composites (opaque white RGBA) and as the pad's strokes."""
+    ds = PenDigits.load(PEN_SAMPLE)
+    images, strokes = [], []
+    for k in range(count):
+        rng = np.random.default_rng([seed, k])
+        digits = [[smooth(s, float(ds.quantum[i])) for s in ds.strokes(int(i))] for i in rng.integers(len(ds), size=4)]
+        number, _ = compose_number(digits, [gap] * 3, rng)
+        rgb = np.asarray(render(number, canvas=512, brush=12, style="rgb_white", rng=rng))
+        images.append(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]))
+        strokes.append([(s[:: max(1, len(s) // 60)] * 100).tolist() for s in number])  # ~60 points a stroke
+    return images, strokes
+
+
+def bench_number(clf: Classifier) -> None:
+    """read_number on 4-digit numbers against one predict() on a one-digit canvas of the same size."""
+    singles, _ = sketchpad_canvases(512, 60)
+    p50, p99 = percentiles(time_calls(clf.predict, singles, repeat=3))
+    print(f"predict() on a 512 px canvas, one digit:  p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
+    for name, gap in (("spaced", 0.3), ("tight", 0.0)):
+        images, strokes = number_inputs(30, gap)
+        for what, inputs in (("canvas", images), ("strokes", strokes)):
+            n50, n99 = percentiles(time_calls(clf.read_number, inputs, repeat=3))
+            print(
+                f"read_number(), 4 digits {name:<6} {what:<7}:  p50 {n50:7.2f} ms   p99 {n99:7.2f} ms"
+                f"   = {n50 / p50:5.1f}x / {n99 / p99:5.1f}x one predict()"
+            )
+
+
 def tune(concurrency_limit: int | None, batch: int) -> None:
     """Change /predict's queue settings for this run only, to compare them (see ``--help``)."""
     import gradio as gr
@@ -320,6 +352,7 @@ def main() -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--no-load", action="store_true", help="skip the load test of the app (default: run it)")
     group.add_argument("--only-load", action="store_true", help="run only the load test (default: everything)")
+    group.add_argument("--only-number", action="store_true", help="run only read_number's figures (default: off)")
     p.add_argument(
         "--concurrency-limit", type=int, default=None, help="/predict's concurrency_limit (default: the app's)"
     )
@@ -334,9 +367,13 @@ def main() -> None:
     torch.set_num_threads(1)  # as app.launch() does, so the in-process figures match the served ones
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, {os.cpu_count()} CPUs")
     clf = Classifier.load()
+    if args.only_number:
+        bench_number(clf)
+        return
     if not args.only_load:
         bench_predict(clf)
         bench_batch(clf)
+        bench_number(clf)
     if not args.no_load:
         bench_load(clf, args.concurrency_limit, args.batch)
 
