@@ -56,7 +56,7 @@ DIGIT_COST = 0.0  # added once per digit: > 0 favours fewer digits
 STROKE_TRUST, IMAGE_TRUST = 1.0, 3.0
 # Per digit height of width beyond WIDE_FROM: in images lower, as touching digits that stay together
 # look like one wide digit, while a digit of strokes is wide only for strokes that belong together.
-STROKE_WIDE_FROM, IMAGE_WIDE_FROM, WIDE_COST = 1.0, 0.85, 8.0
+STROKE_WIDE_FROM, IMAGE_WIDE_FROM, WIDE_COST = 1.0, 0.85, 5.0
 SHORT_TO, SHORT_COST = 0.75, 10.0  # per digit height of height below SHORT_TO
 # A digit's own strokes overlap; pieces side by side (or apart) are neighbouring digits. Slices of one ink
 # component are exempt: the classifier decides where touching digits part.
@@ -65,6 +65,8 @@ SIDE_FROM, SIDE_COST = 0.1, 20.0  # per digit height of overlap short of SIDE_FR
 OVERLAP_FROM, OVERLAP_COST = 0.06, 20.0  # per digit height of overlap beyond OVERLAP_FROM
 CUT_COST = 2.0  # for parting digits by a cut through an ink component: touching digits are the exception
 BACKWARDS_COST = 10.0  # per digit height a digit's centre lies left of the previous one's (strokes)
+
+HOPELESS = 6.0  # a run of pieces with more shape penalty than this is never a digit: it is not classified
 
 TOO_MANY = (
     "This reads as more than {limit} digits ({found}): write a number of at most {limit} digits, "
@@ -109,14 +111,20 @@ class _Pieces:
 def read_number(clf: Classifier, x: Any, maps: bool = False) -> NumberReading:
     """Read a whole number from anything ``Classifier.predict`` takes; ``maps=True`` adds each digit's maps."""
     found = _stroke_pieces(x) if strokes_.is_strokes(x) else _image_pieces(x)
-    groups = _segment(clf, found)
+    groups, candidates = _segment(clf, found)
     if len(groups) == 1 and found.complete and len(groups[0]) == len(found.pieces):
         inputs = [found.whole_input()]
-    else:
-        inputs = [found.to_input(_parts(found, g)) for g in groups]
+    else:  # the inputs the split was chosen on (an unreadable one raises its error here)
+        inputs = [
+            _first(candidates.get((g.start, g.stop)), lambda g=g: found.to_input(_parts(found, g))) for g in groups
+        ]
     digits = tuple(clf.classify_input(inp, maps) for inp in inputs)
     boxes = tuple(found.to_box(_box([found.pieces[k].box for k in g])) for g in groups)
     return NumberReading("".join(str(p.digit) for p in digits), digits, boxes)
+
+
+def _first(value: np.ndarray | None, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    return value if value is not None else compute()
 
 
 def _parts(found: _Pieces, group: range) -> list:
@@ -345,8 +353,8 @@ def _group_ink(ink: np.ndarray, labels: np.ndarray, parts: list) -> np.ndarray:
 # -- choosing the split ----------------------------------------------------------------------------
 
 
-def _segment(clf: Classifier, found: _Pieces) -> list[range]:
-    """The best split of the pieces into runs of consecutive pieces, one run per digit."""
+def _segment(clf: Classifier, found: _Pieces) -> tuple[list[range], dict[tuple[int, int], np.ndarray | None]]:
+    """The best split of the pieces into runs of consecutive pieces, one run per digit; and the runs' inputs."""
     pieces, height = found.pieces, found.height
     n = len(pieces)
     if n > MAX_PIECES and found.max_group == MAX_GROUP:
@@ -358,8 +366,11 @@ def _segment(clf: Classifier, found: _Pieces) -> list[range]:
             box = _box(list(boxes[i:j]))
             if j - i > 1 and box[2] - box[0] > MAX_WIDTH * height:
                 break  # wider still with more pieces
+            penalty = _shape_penalty(pieces[i:j], box, height, found.slack, found.wide_from)
+            if j - i > 1 and penalty > HOPELESS:
+                continue  # not worth a pass through the network
             runs.append((i, j))
-            geometry[i, j] = box, _shape_penalty(pieces[i:j], box, height, found.slack, found.wide_from)
+            geometry[i, j] = box, penalty
     inputs = {r: _input_or_none(found, range(*r)) for r in runs}
     readable = [r for r in runs if inputs[r] is not None]
     preds = clf.predict_inputs(np.stack([inputs[r] for r in readable])) if readable else []
@@ -392,7 +403,7 @@ def _segment(clf: Classifier, found: _Pieces) -> list[range]:
     groups.reverse()
     if len(groups) > MAX_DIGITS:
         raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{len(groups)} digits"))
-    return groups
+    return groups, inputs
 
 
 def _input_or_none(found: _Pieces, group: range) -> np.ndarray | None:
