@@ -66,7 +66,7 @@ OVERLAP_FROM, OVERLAP_COST = 0.06, 20.0  # per digit height of overlap beyond OV
 CUT_COST = 2.0  # for parting digits by a cut through an ink component: touching digits are the exception
 BACKWARDS_COST = 10.0  # per digit height a digit's centre lies left of the previous one's (strokes)
 
-HOPELESS = 6.0  # a run of pieces with more shape penalty than this is never a digit: it is not classified
+HOPELESS = 10.0  # a run of pieces with more shape penalty than this is never a digit: it is not classified
 
 TOO_MANY = (
     "This reads as more than {limit} digits ({found}): write a number of at most {limit} digits, "
