@@ -60,7 +60,7 @@ def test_digits_drawn_in_two_or_more_strokes_stay_one_digit(clf: Classifier, pen
 
 
 def test_a_single_digit_reads_exactly_as_predict(clf: Classifier, pen: PenDigits) -> None:
-    for i in range(0, len(pen), 6):
+    for i in range(0, len(pen), 12):
         strokes = [(s * PX / 20).tolist() for s in pen.strokes(i)]  # a digit of ~100 px on a 500 px pad
         canvas = render(pen.strokes(i), canvas=300, style="rgb_white", rng=np.random.default_rng(i))
         for x in (strokes, {"strokes": strokes, "width": 500, "height": 400}, canvas):
