@@ -122,6 +122,9 @@ def test_more_digits_than_the_limit_are_refused(clf: Classifier, pen: PenDigits,
         clf.read_number(too_many)
     with pytest.raises(ValueError, match=f"at most {MAX_DIGITS} digits"):
         clf.read_number([[[k * 10, 0], [k * 10, 50]] for k in range(200)])  # 200 bars: refused before reading
+    image = render([np.asarray(s) for s in too_many], canvas=800, brush=4, style="rgb_white", height=0.9)
+    with pytest.raises(ValueError, match=f"at most {MAX_DIGITS} digits"):
+        clf.read_number(image)
 
 
 # -- numbers from images ---------------------------------------------------------------------------
