@@ -48,6 +48,7 @@ CUT_MARGIN = 0.12  # no cut closer than this to a component's edge
 CUT_SPACING = 0.12  # cuts are this far apart at least; a stretch of low columns is looked for within it
 CUT_TOLERANCE = 1.15  # columns with at most this much more ink than the lowest around them form a low stretch
 CUTS_PER_HEIGHT = 4.0  # candidate cuts per digit height of a component's width (plus one)
+CUT_BEND = 0.15  # a cut may bend this far either side of its column, round the strokes of overlapping digits
 MAX_CUTS = 3 * MAX_DIGITS  # in the whole image
 # The score of a candidate digit, in nats against the classifier's log-probability of its best guess.
 DIGIT_COST = 0.0  # added once per digit: > 0 favours fewer digits
@@ -63,7 +64,7 @@ SHORT_TO, SHORT_COST = 0.75, 10.0  # per digit height of height below SHORT_TO
 SIDE_FROM, SIDE_COST = 0.1, 20.0  # per digit height of overlap short of SIDE_FROM, at each join inside a digit
 # Neighbours overlap a little in tight writing; more than this is one digit's pieces.
 OVERLAP_FROM, OVERLAP_COST = 0.06, 20.0  # per digit height of overlap beyond OVERLAP_FROM
-CUT_COST = 2.0  # for parting digits by a cut through an ink component: touching digits are the exception
+CUT_COST = 1.5  # for parting digits by a cut through an ink component: touching digits are the exception
 BACKWARDS_COST = 10.0  # per digit height a digit's centre lies left of the previous one's (strokes)
 
 HOPELESS = 10.0  # a run of pieces with more shape penalty than this is never a digit: it is not classified
@@ -85,7 +86,7 @@ class NumberReading:
 
 @dataclass
 class _Piece:
-    """Part of the drawing that belongs to one digit: strokes, or (component, first column, end column) slices."""
+    """Part of the drawing that belongs to one digit: strokes, or ink as (x0, y0, boolean mask) from that corner."""
 
     box: np.ndarray  # (x0, y0, x1, y1)
     parts: list
@@ -196,16 +197,17 @@ def _image_pieces(x: Any) -> _Pieces:
         raise BlankImageError(BLANK_MESSAGE)
     pieces = []
     for lab, box in enumerate(_label_boxes(labels, count), start=1):
-        pieces.append(_Piece(box, [(lab, int(box[0]), int(box[2]) + 1)], lab))
+        x0, y0, x1, y1 = (int(v) for v in box)
+        pieces.append(_Piece(box, [(x0, y0, labels[y0 : y1 + 1, x0 : x1 + 1] == lab)], lab))
     pieces.sort(key=lambda p: (p.box[0] + p.box[2]) / 2)
     pieces, height, complete = _absorb_specks(pieces)
     if len(pieces) > MAX_PIECES:
         raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{len(pieces)} separate marks"))
-    pieces = _slice_wide(pieces, labels, ink, height)
+    pieces = _slice_wide(pieces, ink, height)
     pieces.sort(key=lambda p: (p.box[0] + p.box[2]) / 2)
 
     def to_input(parts: list) -> np.ndarray:
-        return ink_to_model_input(_group_ink(ink, labels, parts))
+        return ink_to_model_input(_group_ink(ink, parts))
 
     def to_box(b: np.ndarray) -> tuple[float, float, float, float]:
         return (float(b[0] * sx), float(b[1] * sy), float((b[2] + 1) * sx), float((b[3] + 1) * sy))
@@ -280,8 +282,8 @@ def _label_boxes(labels: np.ndarray, count: int) -> list[np.ndarray]:
     return [np.array([x0[k], y0[k], x1[k], y1[k]], dtype=np.float64) for k in range(count)]
 
 
-def _slice_wide(pieces: list[_Piece], labels: np.ndarray, ink: np.ndarray, height: float) -> list[_Piece]:
-    """Slice components wide enough to be touching digits at their thinnest columns (the candidate cuts)."""
+def _slice_wide(pieces: list[_Piece], ink: np.ndarray, height: float) -> list[_Piece]:
+    """Slice components wide enough to be touching digits along their thinnest paths (the candidate cuts)."""
     out, budget = [], MAX_CUTS
     for p in sorted(pieces, key=lambda p: p.box[0] - p.box[2]):  # widest first get the cut budget
         x0, y0, x1, y1 = (int(v) for v in p.box)
@@ -289,20 +291,44 @@ def _slice_wide(pieces: list[_Piece], labels: np.ndarray, ink: np.ndarray, heigh
         if width < CUT_FROM * height or budget <= 0 or len(p.parts) != 1:
             out.append(p)
             continue
-        lab = p.parts[0][0]
-        mine = labels[y0 : y1 + 1, x0 : x1 + 1] == lab
-        profile = (ink[y0 : y1 + 1, x0 : x1 + 1] * mine).sum(0)
-        cuts = _cuts(profile, height)[:budget]
+        mine = p.parts[0][2]
+        weight = ink[y0 : y1 + 1, x0 : x1 + 1] * mine
+        cuts = sorted(_cuts(weight.sum(0), height)[:budget])
         budget -= len(cuts)
-        bounds_ = [0, *sorted(cuts), width]
-        for c0, c1 in zip(bounds_[:-1], bounds_[1:], strict=False):
-            rows = np.flatnonzero(mine[:, c0:c1].any(1))
-            cols = np.flatnonzero(mine[:, c0:c1].any(0))
+        cols = np.arange(width)
+        left = np.zeros(len(mine), dtype=np.int64)
+        for right in [*(_bend(weight, c, height) for c in cuts), np.full(len(mine), width)]:
+            right = np.maximum(right, left)  # bent cuts never cross
+            part = mine & (cols >= left[:, None]) & (cols < right[:, None])
+            left = right
+            rows, used = np.flatnonzero(part.any(1)), np.flatnonzero(part.any(0))
             if len(rows) == 0:
                 continue
-            box = np.array([x0 + c0 + cols[0], y0 + rows[0], x0 + c0 + cols[-1], y0 + rows[-1]], dtype=np.float64)
-            out.append(_Piece(box, [(lab, x0 + c0, x0 + c1)], lab))
+            box = np.array([x0 + used[0], y0 + rows[0], x0 + used[-1], y0 + rows[-1]], dtype=np.float64)
+            out.append(_Piece(box, [(x0, y0, part)], p.source))
     return out
+
+
+def _bend(weight: np.ndarray, column: int, height: float) -> np.ndarray:
+    """The cut through ``column`` that crosses least ink, bending by up to CUT_BEND on either side: x per row."""
+    reach = int(round(CUT_BEND * height))
+    if reach == 0:
+        return np.full(len(weight), column)
+    lo, hi = max(0, column - reach), min(weight.shape[1], column + reach + 1)
+    # Ink crossed, plus a little for straying, so a cut through background stays straight.
+    cost = weight[:, lo:hi] + 0.01 * np.abs(np.arange(lo, hi) - column)
+    total = cost.copy()
+    step = np.zeros(cost.shape, dtype=np.int8)
+    for y in range(1, len(cost)):
+        prev = total[y - 1]
+        options = np.stack([np.r_[np.inf, prev[:-1]], prev, np.r_[prev[1:], np.inf]])
+        step[y] = options.argmin(0) - 1
+        total[y] += options.min(0)
+    path = np.empty(len(cost), dtype=np.int64)
+    path[-1] = int(total[-1].argmin())
+    for y in range(len(cost) - 1, 0, -1):
+        path[y - 1] = path[y] + step[y, path[y]]
+    return path + lo
 
 
 def _cuts(profile: np.ndarray, height: float) -> list[int]:
@@ -331,23 +357,21 @@ def _cuts(profile: np.ndarray, height: float) -> list[int]:
     return cuts
 
 
-def _group_ink(ink: np.ndarray, labels: np.ndarray, parts: list) -> np.ndarray:
+def _group_ink(ink: np.ndarray, parts: list) -> np.ndarray:
     """The ink of some pieces alone, with the faint rim around them, cropped to them."""
-    x0 = max(min(c0 for _, c0, _ in parts) - 1, 0)
-    x1 = max(c1 for _, _, c1 in parts) + 1
-    sub = labels[:, x0:x1]
-    mask = np.zeros(sub.shape, dtype=bool)
-    for lab, c0, c1 in parts:
-        mask[:, c0 - x0 : c1 - x0] |= sub[:, c0 - x0 : c1 - x0] == lab
-    rows = np.flatnonzero(mask.any(1))
-    y0, y1 = max(rows[0] - 1, 0), rows[-1] + 2
-    mask = mask[y0:y1]
+    gx0 = max(min(x0 for x0, _, _ in parts) - 1, 0)
+    gy0 = max(min(y0 for _, y0, _ in parts) - 1, 0)
+    gx1 = max(x0 + m.shape[1] for x0, _, m in parts) + 1
+    gy1 = max(y0 + m.shape[0] for _, y0, m in parts) + 1
+    mask = np.zeros((gy1 - gy0, gx1 - gx0), dtype=bool)
+    for x0, y0, m in parts:
+        mask[y0 - gy0 : y0 - gy0 + m.shape[0], x0 - gx0 : x0 - gx0 + m.shape[1]] |= m
     grown = mask.copy()  # one pixel around the pieces: the anti-aliased rim below INK_LEVEL
     grown[1:] |= mask[:-1]
     grown[:-1] |= mask[1:]
     grown[:, 1:] |= mask[:, :-1]
     grown[:, :-1] |= mask[:, 1:]
-    return ink[y0:y1, x0:x1] * grown
+    return ink[gy0:gy1, gx0:gx1] * grown[: ink.shape[0] - gy0, : ink.shape[1] - gx0]
 
 
 # -- choosing the split ----------------------------------------------------------------------------
