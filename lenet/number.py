@@ -6,13 +6,15 @@ choose how consecutive pieces form digits:
 - strokes: a piece is a stroke, in drawing order. People write a number one
   digit at a time, so a digit's strokes are consecutive in time, which
   separates digits that touch or overlap on the page;
-- images: a piece is an ink component, or a vertical slice of one that is wide
-  enough to hold touching digits (cut where it has least ink), in left-to-right order.
+- images: a piece is an ink component, or a slice of one that is wide enough to
+  hold touching digits (cut near its columns with least ink, along the path that
+  crosses least ink), in left-to-right order.
 
-Every run of up to MAX_GROUP consecutive pieces is a candidate digit, scored by
-the log-probability of the classifier's best guess for it (all candidates go
-through the network in one batch) minus penalties, in nats, for shapes no digit
-has: too wide, too short, a gap across it, or a neighbour cutting deep into it.
+Every run of a few consecutive pieces is a candidate digit, scored by the
+log-probability of the classifier's best guess for it (all candidates go through
+the network in one batch) minus penalties, in nats, for shapes no digit has: too
+wide, too short, made of strokes side by side, a neighbour cutting deep into it,
+parted from its neighbour through ink.
 The split with the best total wins. Dots and specks, small against the number's
 digit height, join the digit whose box holds them or are dropped.
 The chosen digits are classified exactly as ``Classifier.predict`` classifies,
@@ -51,7 +53,7 @@ CUTS_PER_HEIGHT = 4.0  # candidate cuts per digit height of a component's width 
 CUT_BEND = 0.15  # a cut may bend this far either side of its column, round the strokes of overlapping digits
 MAX_CUTS = 3 * MAX_DIGITS  # in the whole image
 # The score of a candidate digit, in nats against the classifier's log-probability of its best guess.
-DIGIT_COST = 0.0  # added once per digit: > 0 favours fewer digits
+# Set on numbers of the writers the bundled weights trained on (python -m lenet.evaluate --numbers measures others).
 # The classifier's log-probability counts this many times: more for images, whose slices of touching
 # digits read less clearly than whole strokes, so that an unsure whole loses to two sure parts.
 STROKE_TRUST, IMAGE_TRUST = 1.0, 3.0
@@ -400,9 +402,7 @@ def _segment(clf: Classifier, found: _Pieces) -> tuple[list[range], dict[tuple[i
     preds = clf.predict_inputs(np.stack([inputs[r] for r in readable])) if readable else []
     confidence = {r: p.confidence for r, p in zip(readable, preds, strict=True)}
     # An unreadable run scores as a very unlikely digit, so a split always exists.
-    score = {
-        r: found.trust * float(np.log(max(confidence.get(r, 0.0), 1e-6))) - geometry[r][1] - DIGIT_COST for r in runs
-    }
+    score = {r: found.trust * float(np.log(max(confidence.get(r, 0.0), 1e-6))) - geometry[r][1] for r in runs}
     cut = [k > 0 and pieces[k].source == pieces[k - 1].source for k in range(n)]  # parting there cuts ink
     # best[i, j]: the best score of pieces[:j] split into digits, the last one being pieces[i:j].
     best: dict[tuple[int, int], tuple[float, int]] = {}
