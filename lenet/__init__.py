@@ -3,11 +3,13 @@
 from lenet import Classifier, BlankImageError
 p = Classifier.load().predict(image)   # PIL image, numpy array, file path or sketchpad value
 p.digit, p.confidence, p.probabilities, p.model_input
+n = Classifier.load().read_number(strokes_or_image)   # n.text, n.digits, n.boxes
 """
 
 from . import strokes
 from .inference import CheckpointError, Classifier, Prediction, load_checkpoint, save_checkpoint
 from .model import LeNet
+from .number import NumberReading
 from .preprocess import BlankImageError, normalize, to_model_input
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "CheckpointError",
     "Classifier",
     "LeNet",
+    "NumberReading",
     "Prediction",
     "load_checkpoint",
     "normalize",

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import number
 from .model import ARCH, LeNet
 from .preprocess import BOX_SIZE, FRAME_SIZE, INPUT_SIZE, MNIST_MEAN, MNIST_STD, normalize, to_model_input
 
@@ -148,7 +149,10 @@ class Classifier:
 
     def predict(self, image: Any, maps: bool = False) -> Prediction:
         """Classify one image; with ``maps=True`` also return the C1/S2/C3/S4 activations."""
-        x = to_model_input(image)
+        return self.classify_input(to_model_input(image), maps)
+
+    def classify_input(self, x: np.ndarray, maps: bool = False) -> Prediction:
+        """Classify one already-preprocessed (32, 32) input in [0, 1], as ``predict`` does after preprocessing."""
         batch = torch.from_numpy(normalize(x))[None, None]
         with torch.inference_mode():
             if maps:
@@ -158,6 +162,10 @@ class Classifier:
                 logits, found = self.model(batch), None
             probs = torch.softmax(logits, dim=1)[0].numpy()
         return _prediction(probs, x, found)
+
+    def read_number(self, image: Any, maps: bool = False) -> number.NumberReading:
+        """Read a whole number (digits left to right) from anything ``predict`` takes; see ``lenet.number``."""
+        return number.read_number(self, image, maps)
 
     def predict_batch(self, images: Sequence[Any]) -> list[Prediction]:
         """Classify many images in one forward pass; any bad image raises, naming its index."""

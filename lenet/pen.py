@@ -198,3 +198,31 @@ def split_writers(ds: PenDigits, folds: int, fold: int | None, seed: int = 0) ->
     held = set(writers[fold::folds].tolist()) if fold is not None else set()
     mask = np.array([w in held for w in ds.writers.tolist()], dtype=bool)
     return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def compose_number(
+    digits: list[list[np.ndarray]],
+    gaps: list[float],
+    rng: np.random.Generator,
+    size_jitter: float = 0.1,
+    baseline_jitter: float = 0.06,
+) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
+    """Write digits (each a list of strokes) one after the other as a number, in units of the digit height.
+
+    Each digit is scaled to a height of 1 +- ``size_jitter``, its bottom moved by +- ``baseline_jitter``,
+    and placed ``gaps[k]`` digit heights right of the previous one's box (negative: overlapping).
+    Returns the strokes in writing order and each digit's box (x0, y0, x1, y1).
+    """
+    out, boxes, right = [], [], 0.0
+    for k, digit in enumerate(digits):
+        pts = np.concatenate(digit)
+        lo, hi = pts.min(0), pts.max(0)
+        scale = float(rng.uniform(1 - size_jitter, 1 + size_jitter)) / max(float(hi[1] - lo[1]), 1e-6)
+        x0 = right + (gaps[k - 1] if k else 0.0)
+        bottom = 1.0 + float(rng.uniform(-baseline_jitter, baseline_jitter))
+        shift = np.array([x0, bottom - (hi[1] - lo[1]) * scale])
+        out.extend((np.asarray(s, dtype=np.float64) - lo) * scale + shift for s in digit)
+        box = (x0, float(shift[1]), x0 + float(hi[0] - lo[0]) * scale, bottom)
+        boxes.append(box)
+        right = box[2]
+    return out, boxes

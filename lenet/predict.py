@@ -1,4 +1,4 @@
-"""python -m lenet.predict IMAGE...: print each image's digit and confidence."""
+"""python -m lenet.predict IMAGE...: print each image's digit and confidence (or, with --number, the whole number)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .inference import DEFAULT_WEIGHTS, WEIGHTS_ENV, CheckpointError, Classifier
+from .number import NumberReading
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object per image (default: off)")
     p.add_argument("--top", type=int, default=3, help="how many digits to list with --json (default: 3)")
+    p.add_argument(
+        "--number", action="store_true", help="read each image as a whole number of up to 12 digits (default: off)"
+    )
     args = p.parse_args(argv)
     try:
         clf = Classifier.load(args.weights)
@@ -28,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in args.images:
         try:
-            pred = clf.predict(path)
+            pred = clf.read_number(path) if args.number else clf.predict(path)
         except ValueError as e:
             failed += 1
             if args.json:
@@ -36,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"{path}: error: {e}", file=sys.stderr)
             continue
-        if args.json:
+        if args.number:
+            print(_number_line(path, pred, args.json))
+        elif args.json:
             top = [{"digit": d, "probability": round(p, 6)} for d, p in pred.top(args.top)]
             print(
                 json.dumps(
@@ -46,6 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"{path}: {pred.digit} ({pred.confidence:.1%})")
     return 1 if failed else 0
+
+
+def _number_line(path: Path, reading: NumberReading, as_json: bool) -> str:
+    if not as_json:
+        sure = min(p.confidence for p in reading.digits)
+        return f"{path}: {reading.text} (least sure digit {sure:.1%})"
+    digits = [
+        {"digit": p.digit, "confidence": round(p.confidence, 6), "box": [round(v, 1) for v in box]}
+        for p, box in zip(reading.digits, reading.boxes, strict=True)
+    ]
+    return json.dumps({"file": str(path), "number": reading.text, "digits": digits})
 
 
 if __name__ == "__main__":

@@ -70,10 +70,21 @@ class BlankImageError(ValueError):
 
 def to_model_input(image: Any) -> np.ndarray:
     """Turn a drawing or photo into the (32, 32) float32 input in [0, 1], ink = 1."""
-    ink = _ink_map(image)
+    return ink_to_model_input(_ink_map(image))
+
+
+def ink_to_model_input(ink: np.ndarray) -> np.ndarray:
+    """Steps 4-5 on an ink map (h, w) in [0, 1], ink = 1, holding some ink: crop, stroke width, MNIST geometry."""
     ink = _crop_to_ink(ink)
     ink = _normalise_stroke(ink)
     return _place_in_frame(_scale_to_box(ink))
+
+
+def read_ink(image: Any) -> tuple[np.ndarray, tuple[float, float]]:
+    """Steps 1-3: the ink map at the working resolution, and its (x, y) scale back to the input's pixels."""
+    arr = _read(image)
+    ink = _ink_map(arr)  # reading a checked array again returns it as it is
+    return ink, (arr.shape[1] / ink.shape[1], arr.shape[0] / ink.shape[0])
 
 
 def normalize(model_input: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
     python tests/benchmark.py                # in-process figures, then the load test (about a minute)
     python tests/benchmark.py --no-load      # in-process figures only
+    python tests/benchmark.py --only-number  # read_number against predict
     python tests/benchmark.py --only-load --concurrency-limit 4 --batch 8   # the load test, other queue settings
     python tests/benchmark.py --worst-case   # only the adversarial inputs, in-process and served (about 2 minutes)
 
@@ -9,6 +10,8 @@ Prints, with torch on one thread as ``app.launch()`` sets it:
 - ``Classifier.predict`` p50/p99 on sketchpad canvases (opaque white RGBA, black ink, as Gradio's
   sketchpad sends its composite) of 280, 512 and 800 px, as ratios to the bare LeNet forward pass;
 - ``predict_batch`` throughput on 256 canvases of 512 px, against one ``predict`` call per canvas;
+- ``read_number`` on 4-digit numbers (512 px canvases, spaced and tight, and their strokes), against one
+  ``predict`` on a one-digit 512 px canvas (``--only-number`` runs just this);
 - the load test of ``/predict`` on the app served in its own process, as ``python app.py`` serves it:
   16 concurrent gradio_client users x 15 calls, their throughput and p50/p99 against single-user
   latency, errors and wrong answers; and the server's CPU per call against ``predict`` in-process.
@@ -51,7 +54,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from lenet import Classifier, normalize  # noqa: E402
-from lenet.pen import PenDigits, render, smooth  # noqa: E402
+from lenet.pen import PenDigits, compose_number, render, smooth  # noqa: E402
 from lenet.preprocess import MAX_ASPECT, MAX_PIXELS  # noqa: E402
 
 PEN_SAMPLE = ROOT / "tests" / "data" / "pen_sample.npz"
@@ -277,6 +280,44 @@ def bench_batch(clf: Classifier) -> None:
     )
 
 
+def number_inputs(count: int, gap: float, seed: int = 0) -> tuple[list[np.ndarray], list[list]]:
+    """4-digit numbers of pen digits as 512 px sketchpad composites (opaque white RGBA) and as the pad's strokes."""
+    ds = PenDigits.load(PEN_SAMPLE)
+    images, strokes = [], []
+    for k in range(count):
+        rng = np.random.default_rng([seed, k])
+        digits = [[smooth(s, float(ds.quantum[i])) for s in ds.strokes(int(i))] for i in rng.integers(len(ds), size=4)]
+        number, _ = compose_number(digits, [gap] * 3, rng)
+        rgb = np.asarray(render(number, canvas=512, brush=12, style="rgb_white", rng=rng))
+        images.append(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]))
+        strokes.append([(s[:: max(1, len(s) // 60)] * 100).tolist() for s in number])  # ~60 points a stroke
+    return images, strokes
+
+
+def bench_number(clf: Classifier) -> None:
+    """read_number on 4-digit numbers against one predict() on a one-digit canvas of the same size.
+
+    The two are timed in turn, call after call, so a change in the machine's load hits both alike.
+    """
+    singles, _ = sketchpad_canvases(512, 30)
+    clf.predict(singles[0])
+    for name, gap in (("spaced", 0.3), ("tight", 0.0)):
+        images, strokes = number_inputs(30, gap)
+        for what, inputs in (("canvas", images), ("strokes", strokes)):
+            clf.read_number(inputs[0])
+            one, whole = [], []
+            for _ in range(3):
+                for single, x in zip(singles, inputs, strict=True):
+                    one += time_calls(clf.predict, [single])
+                    whole += time_calls(clf.read_number, [x])
+            p50, p99 = percentiles(one)
+            n50, n99 = percentiles(whole)
+            print(
+                f"read_number(), 4 digits, {name:<6} {what:<7}: p50 {n50:7.2f} ms  p99 {n99:7.2f} ms"
+                f"  = {n50 / p50:5.1f}x / {n99 / p99:5.1f}x predict() on one digit (p50 {p50:.2f} ms, p99 {p99:.2f} ms)"
+            )
+
+
 def tune(concurrency_limit: int | None, batch: int) -> None:
     """Change /predict's queue settings for this run only, to compare them (see ``--help``)."""
     import gradio as gr
@@ -496,6 +537,7 @@ def main() -> None:
     group.add_argument(
         "--worst-case", action="store_true", help="run only the adversarial inputs' figures (default: off)"
     )
+    group.add_argument("--only-number", action="store_true", help="run only read_number's figures (default: off)")
     p.add_argument(
         "--concurrency-limit", type=int, default=None, help="/predict's concurrency_limit (default: the app's)"
     )
@@ -513,9 +555,13 @@ def main() -> None:
     if args.worst_case:
         bench_worst_case(clf)
         return
+    if args.only_number:
+        bench_number(clf)
+        return
     if not args.only_load:
         bench_predict(clf)
         bench_batch(clf)
+        bench_number(clf)
     if not args.no_load:
         bench_load(clf, args.concurrency_limit, args.batch)
 

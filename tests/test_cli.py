@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lenet.pen import PenDigits, render_digit
+from lenet.pen import PenDigits, compose_number, render, render_digit
 from lenet.predict import main as predict_main
 from lenet.train import TrainConfig
 
@@ -111,3 +111,31 @@ def test_train_help_gives_every_flag_a_default() -> None:
     assert expected <= set(flags)
     for flag in expected:
         assert "default" in flags[flag], f"{flag} does not state its default: {flags[flag]!r}"
+
+
+def test_predict_number(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    pen = PenDigits.load(DATA / "pen_sample.npz")
+    first = {d: int(np.flatnonzero(pen.labels == d)[0]) for d in (0, 2, 6)}
+    strokes, _ = compose_number([pen.strokes(first[int(c)]) for c in "2026"], [0.3] * 3, np.random.default_rng(0))
+    path = tmp_path / "year.png"
+    render(strokes, canvas=600, brush=12, style="rgb_white", rng=np.random.default_rng(1)).save(path)
+    assert predict_main(["--number", str(path)]) == 0
+    assert re.fullmatch(rf"{re.escape(str(path))}: 2026 \(least sure digit \d+\.\d%\)", capsys.readouterr().out.strip())
+    assert predict_main(["--number", "--json", str(path)]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["number"] == "2026" and [d["digit"] for d in answer["digits"]] == [2, 0, 2, 6]
+    assert all(0 <= d["box"][0] < d["box"][2] <= 600 for d in answer["digits"])
+
+
+def test_evaluate_numbers(capsys: pytest.CaptureFixture) -> None:
+    """In-process and small: the table's rows are all there and the figures are fractions."""
+    from lenet.evaluate import main as evaluate_main
+
+    args = ["--numbers", "--pen-digits", str(DATA / "pen_sample.npz"), "--number-count", "3", "--workers", "1"]
+    figures = evaluate_main([*args, "--json"])["numbers"]
+    assert figures["numbers"] == 6 and figures["writers"] == "writers unseen in training"
+    rows = {(f["method"], f["spacing"], f["input"], f["digits"]) for f in figures["figures"]}
+    assert len(rows) == 2 * 2 * 5 * 2
+    assert all(0 <= f[k] <= 1 for f in figures["figures"] for k in ("whole", "per_digit", "wrong_count"))
+    with pytest.raises(SystemExit, match="--pen-digits"):
+        evaluate_main(["--numbers"])
