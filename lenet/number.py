@@ -299,7 +299,7 @@ def _slice_wide(pieces: list[_Piece], ink: np.ndarray, height: float) -> list[_P
         budget -= len(cuts)
         cols = np.arange(width)
         left = np.zeros(len(mine), dtype=np.int64)
-        for right in [*(_bend(weight, c, height) for c in cuts), np.full(len(mine), width)]:
+        for right in [*_bend(weight, cuts, height), np.full(len(mine), width)]:
             right = np.maximum(right, left)  # bent cuts never cross
             part = mine & (cols >= left[:, None]) & (cols < right[:, None])
             left = right
@@ -311,26 +311,39 @@ def _slice_wide(pieces: list[_Piece], ink: np.ndarray, height: float) -> list[_P
     return out
 
 
-def _bend(weight: np.ndarray, column: int, height: float) -> np.ndarray:
-    """The cut through ``column`` that crosses least ink, bending by up to CUT_BEND on either side: x per row."""
+def _bend(weight: np.ndarray, columns: list[int], height: float) -> np.ndarray:
+    """For each cut column, the cut that crosses least ink, bending up to CUT_BEND either side: (cuts, rows) x."""
+    rows, width = weight.shape
     reach = int(round(CUT_BEND * height))
-    if reach == 0:
-        return np.full(len(weight), column)
-    lo, hi = max(0, column - reach), min(weight.shape[1], column + reach + 1)
+    start = np.array(columns)[:, None]
+    if reach == 0 or not columns:
+        return np.repeat(start, rows, axis=1)
+    offsets = np.arange(-reach, reach + 1)
+    x = start + offsets  # (cuts, window)
+    inside = (x >= 0) & (x < width)
     # Ink crossed, plus a little for straying, so a cut through background stays straight.
-    cost = weight[:, lo:hi] + 0.01 * np.abs(np.arange(lo, hi) - column)
-    total = cost.copy()
+    cost = np.where(inside, weight[:, np.clip(x, 0, width - 1)], np.inf) + 0.01 * np.abs(
+        offsets
+    )  # (rows, cuts, window)
+    total = cost[0].copy()
     step = np.zeros(cost.shape, dtype=np.int8)
-    for y in range(1, len(cost)):
-        prev = total[y - 1]
-        options = np.stack([np.r_[np.inf, prev[:-1]], prev, np.r_[prev[1:], np.inf]])
-        step[y] = options.argmin(0) - 1
-        total[y] += options.min(0)
-    path = np.empty(len(cost), dtype=np.int64)
-    path[-1] = int(total[-1].argmin())
-    for y in range(len(cost) - 1, 0, -1):
-        path[y - 1] = path[y] + step[y, path[y]]
-    return path + lo
+    for y in range(1, rows):  # each row's cut x moves at most one column from the row above's
+        best, move = total.copy(), np.zeros(total.shape, dtype=np.int8)
+        from_left = total[:, :-1] < best[:, 1:]
+        best[:, 1:] = np.where(from_left, total[:, :-1], best[:, 1:])
+        move[:, 1:][from_left] = -1
+        from_right = total[:, 1:] < best[:, :-1]
+        best[:, :-1] = np.where(from_right, total[:, 1:], best[:, :-1])
+        move[:, :-1][from_right] = 1
+        step[y] = move
+        total = best + cost[y]
+    path = np.empty((len(columns), rows), dtype=np.int64)
+    at = total.argmin(1)
+    cuts = np.arange(len(columns))
+    for y in range(rows - 1, -1, -1):
+        path[:, y] = at
+        at = at + step[y, cuts, at]
+    return np.take_along_axis(x, path, axis=1)
 
 
 def _cuts(profile: np.ndarray, height: float) -> list[int]:

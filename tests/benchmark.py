@@ -297,7 +297,8 @@ def number_inputs(count: int, gap: float, seed: int = 0) -> tuple[list[np.ndarra
 def bench_number(clf: Classifier) -> None:
     """read_number on 4-digit numbers against one predict() on a one-digit canvas of the same size.
 
-    The two are timed in turn, call after call, so a change in the machine's load hits both alike.
+    The two are timed in turn, call after call, so a change in the machine's load hits both alike; the CPU
+    time of each (process time) is printed too, as a shared machine inflates wall times unevenly.
     """
     singles, _ = sketchpad_canvases(512, 30)
     clf.predict(singles[0])
@@ -305,16 +306,21 @@ def bench_number(clf: Classifier) -> None:
         images, strokes = number_inputs(30, gap)
         for what, inputs in (("canvas", images), ("strokes", strokes)):
             clf.read_number(inputs[0])
-            one, whole = [], []
+            one, whole, cpu_one, cpu_whole = [], [], 0.0, 0.0
             for _ in range(3):
                 for single, x in zip(singles, inputs, strict=True):
+                    t = time.process_time()
                     one += time_calls(clf.predict, [single])
+                    cpu_one += time.process_time() - t
+                    t = time.process_time()
                     whole += time_calls(clf.read_number, [x])
+                    cpu_whole += time.process_time() - t
             p50, p99 = percentiles(one)
             n50, n99 = percentiles(whole)
             print(
                 f"read_number(), 4 digits, {name:<6} {what:<7}: p50 {n50:7.2f} ms  p99 {n99:7.2f} ms"
-                f"  = {n50 / p50:5.1f}x / {n99 / p99:5.1f}x predict() on one digit (p50 {p50:.2f} ms, p99 {p99:.2f} ms)"
+                f"  = {n50 / p50:5.1f}x / {n99 / p99:5.1f}x predict() on one digit (p50 {p50:.2f} ms, "
+                f"p99 {p99:.2f} ms); CPU {cpu_whole / cpu_one:5.1f}x"
             )
 
 
