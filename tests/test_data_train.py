@@ -1,4 +1,4 @@
-"""MNIST files (IDX reading, checksums), the bundled pen digits, training data and augmentation, a training smoke run."""
+"""MNIST files (IDX reading, checksums), the bundled pen digits, training data, augmentation and a smoke run."""
 
 from __future__ import annotations
 
