@@ -50,17 +50,17 @@ class TrainConfig:
     """Everything that determines a training run (the CLI's flags)."""
 
     data_dir: Path | None = None
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 128
     lr: float = 3e-3
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
-    ema: float = 0.0
+    ema: float = 0.999
     seed: int = 0
     limit: int | None = None
     slashed_zeros: float = 0.1
     pen_digits: Path | None = PEN_DIGITS_FILE
-    pen_folds: int = 3
+    pen_folds: int = 4
     pen_fold: int | None = None
     pen_repeats: int = 3
     threads: int | None = None
@@ -286,8 +286,8 @@ FLAG_HELP = {
     "pen_fold": "hold this fold's writers out of training, to measure accuracy on unseen writers (default: none)",
     "threads": "torch CPU threads (default: torch's choice, the number of cores)",
     "pen_repeats": "how many differently rendered canvases of each training pen digit",
-    "out": "checkpoint path; metrics.json and README.md go beside it (default: a new runs/<timestamp>/lenet.pt; "
-    "only an explicit --out weights/lenet.pt replaces the bundled weights)",
+    "out": "checkpoint path; metrics.json and README.md go beside it (default: a new runs/<timestamp>/lenet.pt: "
+    "the bundled weights are replaced only when this names weights/lenet.pt)",
 }
 
 
