@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lenet.evaluate import common_mistakes, evaluate_pen, score
 from lenet.pen import PenDigits, render_digit
 from lenet.predict import main as predict_main
 from lenet.train import TrainConfig
@@ -111,3 +112,23 @@ def test_train_help_gives_every_flag_a_default() -> None:
     assert expected <= set(flags)
     for flag in expected:
         assert "default" in flags[flag], f"{flag} does not state its default: {flags[flag]!r}"
+
+
+def test_score_and_the_mistakes_sentence_come_from_one_confusion_matrix() -> None:
+    labels = np.array([0, 0, 1, 1, 1, 7, 7, 9])
+    preds = np.array([0, 6, 7, 7, 1, 7, 1, 4])
+    s = score(preds, labels)
+    assert s["n"] == 8 and s["accuracy"] == 3 / 8
+    assert s["per_digit"] == {0: 0.5, 1: 1 / 3, 7: 0.5, 9: 0.0}
+    assert s["confusion_matrix"][1][7] == 2 and sum(map(sum, s["confusion_matrix"])) == 8
+    sentence = "The most frequent mistakes, of 5: 1 read as 7 (2), 0 read as 6 (1)."
+    assert common_mistakes(s["confusion_matrix"], 2) == sentence
+
+
+def test_whole_canvas_baseline_reads_fewer_drawings_than_the_preprocessing(clf) -> None:
+    pen = PenDigits.load(DATA / "pen_sample.npz")
+    baseline = evaluate_pen(clf, pen, workers=1, whole_canvas=True)
+    ours = evaluate_pen(clf, pen, workers=1)
+    assert baseline["pipeline"] == "whole-canvas resize" and ours["pipeline"] == "lenet.preprocess"
+    assert baseline["n"] == ours["n"] == 60
+    assert baseline["accuracy"] < ours["accuracy"] - 0.2
