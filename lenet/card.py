@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-# Flags that differ between the cross-validation runs and the shipped run by design.
-PER_RUN = ("pen_fold", "out")
+# Flags that differ between the cross-validation runs and the shipped run by design: which writers are held out
+# (the split into folds does nothing in a run that holds out nobody) and where the checkpoint goes.
+PER_RUN = ("pen_folds", "pen_fold", "out")
 
 
 def same_recipe(shipped: dict, fold: dict) -> bool:
-    """Whether a cross-validation run's config is the shipped run's but for the held-out fold and the output."""
+    """Whether a cross-validation run's config is the shipped run's but for the held-out writers and the output."""
     return {k: v for k, v in shipped.items() if k not in PER_RUN} == {k: v for k, v in fold.items() if k not in PER_RUN}
 
 

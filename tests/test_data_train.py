@@ -184,10 +184,10 @@ def test_augment_keeps_shape_and_range_and_is_seeded(mnist: dict[str, np.ndarray
     assert not torch.equal(a, augment(x, torch.Generator().manual_seed(1)))
     assert not torch.equal(a, x)
     # Distorted, not destroyed. Calibration (seeds 0-3): every digit keeps >= 23 % of its ink
-    # (median 95 %), and the bundled weights still read 97-99 % of them.
+    # (median 95 %), and the bundled weights still read 98.3-99 % of them.
     assert (a.sum(dim=(1, 2, 3)) > 0.15 * x.sum(dim=(1, 2, 3))).all()
     digits = np.array([p.digit for p in clf.predict_inputs(a[:, 0].numpy())])
-    assert (digits == mnist["labels"]).mean() >= 0.9
+    assert (digits == mnist["labels"]).mean() >= 0.98
 
 
 # -- a training run ----------------------------------------------------------------------------------------
