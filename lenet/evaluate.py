@@ -18,19 +18,23 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
+from tqdm import tqdm
 
+from .card import write_model_card
 from .data import DEFAULT_DATA_DIR, DataError, load_mnist
 from .inference import DEFAULT_WEIGHTS, Classifier
 from .number import INK_LEVEL, components
 from .pen import (
     CANVAS_RANGE,
     HEIGHT_RANGE,
+    PEN_DIGITS_FILE,
     STYLES,
     PenDigits,
     compose_number,
@@ -54,16 +58,49 @@ INPUTS = ("strokes", *STYLES)
 METHODS = ("read_number", "naive")
 
 
+def score(preds: np.ndarray, labels: np.ndarray) -> dict:
+    """Accuracy, per-digit accuracy and the confusion matrix (rows: true digit, columns: read as)."""
+    labels = np.asarray(labels).astype(np.int64)
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (labels, np.asarray(preds).astype(np.int64)), 1)
+    counts = confusion.sum(1)
+    return {
+        "n": int(len(labels)),
+        "accuracy": float(confusion.trace() / max(len(labels), 1)),
+        "per_digit": {d: float(confusion[d, d] / counts[d]) for d in range(10) if counts[d]},
+        "confusion_matrix": confusion.tolist(),
+    }
+
+
+def render_with_progress(
+    ds: PenDigits,
+    index: np.ndarray,
+    seed: int = 0,
+    canvas_range: tuple[int, int] = CANVAS_RANGE,
+    workers: int = 2,
+    desc: str = "pen digits",
+) -> tuple[np.ndarray, list[dict]]:
+    """``pen.render_inputs`` in chunks under a tqdm bar: the same inputs, as each digit is seeded on its own."""
+    index = np.asarray(index)
+    chunks = [index[k : k + CHUNK] for k in range(0, len(index), CHUNK)] or [index]
+    inputs, params = [], []
+    with tqdm(total=len(index), desc=desc, unit="digit", leave=False, disable=None) as bar:
+        for chunk in chunks:
+            x, p = render_inputs(ds, chunk, seed=seed, canvas_range=canvas_range, workers=workers)
+            inputs.append(x)
+            params.extend(p)
+            bar.update(len(chunk))
+    return np.concatenate(inputs), params
+
+
 def evaluate_mnist(clf: Classifier, data_dir: Path | None = None, limit: int | None = None) -> dict:
-    """MNIST test accuracy, overall and per class, through ``predict_batch``."""
+    """MNIST test accuracy, overall, per digit and as a confusion matrix, through ``predict_batch``."""
     data = load_mnist(data_dir)
-    images, labels = data["test-images"][:limit], data["test-labels"][:limit].astype(np.int64)
-    preds = np.array([p.digit for i in range(0, len(images), CHUNK) for p in clf.predict_batch(images[i : i + CHUNK])])
-    return {"n": len(labels), "accuracy": float((preds == labels).mean()), "per_digit": _per_digit(preds, labels)}
-
-
-def _per_digit(preds: np.ndarray, labels: np.ndarray) -> dict[int, float]:
-    return {d: float((preds[labels == d] == d).mean()) for d in range(10) if (labels == d).any()}
+    images, labels = data["test-images"][:limit], data["test-labels"][:limit]
+    preds = []
+    for i in tqdm(range(0, len(images), CHUNK), desc="MNIST test", leave=False, disable=None):
+        preds.extend(p.digit for p in clf.predict_batch(images[i : i + CHUNK]))
+    return score(np.array(preds), labels)
 
 
 def unseen_writers(clf: Classifier, ds: PenDigits) -> np.ndarray | None:
@@ -87,17 +124,47 @@ def assign_models(clfs: list[Classifier], ds: PenDigits) -> tuple[np.ndarray, st
     return owner, "writers unseen in training"
 
 
-def evaluate_pen(clfs: Classifier | list[Classifier], ds: PenDigits, seed: int = 0, workers: int = 2) -> dict:
+def whole_canvas_input(image: Image.Image) -> np.ndarray:
+    """What most draw-a-digit demos do, as a baseline: shrink the whole canvas to 28x28 and pad it to 32x32, ink = 1."""
+    if image.mode == "RGBA":
+        ink = np.asarray(image.getchannel("A"))
+    else:
+        grey = np.asarray(image.convert("L"))
+        ink = 255 - grey if grey.mean() > 127 else grey  # light paper: the ink is the dark part
+    small = np.asarray(Image.fromarray(ink).resize((28, 28), Image.Resampling.BILINEAR), dtype=np.float32) / 255
+    return np.pad(small, 2)
+
+
+def _whole_canvas_job(job: tuple[PenDigits, int, int]) -> tuple[np.ndarray, dict]:
+    ds, i, seed = job
+    image, params = render_digit(ds, i, seed=seed, style=STYLES[i % len(STYLES)])
+    return whole_canvas_input(image), params
+
+
+def evaluate_pen(
+    clfs: Classifier | list[Classifier],
+    ds: PenDigits,
+    seed: int = 0,
+    workers: int = 2,
+    whole_canvas: bool = False,
+) -> dict:
     """Accuracy on rendered pen digits, broken down per style, digit, brush band and slashed zeros.
 
     Each digit is read by a model that never trained on its writer. With several
     models trained on different folds of writers (cross-validation), that pools
-    them into one figure over every digit.
+    them into one figure over every digit. ``whole_canvas`` replaces the
+    preprocessing with a plain resize of the whole canvas (the baseline); the
+    canvases are the same.
     """
     clfs = clfs if isinstance(clfs, list) else [clfs]
     owner, writers = assign_models(clfs, ds)
     index = np.flatnonzero(owner >= 0)
-    inputs, params = render_inputs(ds, index, seed=seed, workers=workers)
+    if whole_canvas:
+        jobs = [(ds, int(i), seed) for i in index]
+        results = [_whole_canvas_job(j) for j in tqdm(jobs, desc="whole canvases", leave=False, disable=None)]
+        inputs, params = np.stack([r[0] for r in results]), [r[1] for r in results]
+    else:
+        inputs, params = render_with_progress(ds, index, seed=seed, workers=workers)
     preds = [None] * len(index)
     for k, clf in enumerate(clfs):
         mine = np.flatnonzero(owner[index] == k)
@@ -111,12 +178,11 @@ def evaluate_pen(clfs: Classifier | list[Classifier], ds: PenDigits, seed: int =
     styles = np.array([p["style"] for p in params])
     brush = np.array([p["brush512"] for p in params])
     result = {
+        "pipeline": "whole-canvas resize" if whole_canvas else "lenet.preprocess",
         "writers": writers,
         "models": len(clfs),
-        "n": len(labels),
-        "accuracy": float(right.mean()),
+        **score(digits, labels),
         "per_style": {s: float(right[styles == s].mean()) for s in STYLES},
-        "per_digit": _per_digit(digits, labels),
         "per_brush": {f"{lo}-{hi}px": float(right[(brush >= lo) & (brush < hi)].mean()) for lo, hi in BRUSH_BANDS},
         "without_slashed_zero": float(right[~slashed].mean()),
         "slashed_zero": float(right[slashed].mean()) if slashed.any() else None,
@@ -352,7 +418,7 @@ def format_report(mnist: dict | None, pen: dict | None) -> str:
         lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in mnist["per_digit"].items()))
     if pen:
         models = f", {pen['models']} models pooled" if pen["models"] > 1 else ""
-        lines.append(f"pen digits ({pen['writers']}{models}): {pen['accuracy']:.2%} of {pen['n']}")
+        lines.append(f"pen digits ({pen['pipeline']}, {pen['writers']}{models}): {pen['accuracy']:.2%} of {pen['n']}")
         lines.append("  per style: " + "  ".join(f"{s}:{a:.2%}" for s, a in pen["per_style"].items()))
         lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in pen["per_digit"].items()))
         lines.append("  per brush (px at 512): " + "  ".join(f"{b}:{a:.2%}" for b, a in pen["per_brush"].items()))
@@ -361,11 +427,54 @@ def format_report(mnist: dict | None, pen: dict | None) -> str:
             f"  without slashed zeros: {pen['without_slashed_zero']:.2%}; slashed zeros ({pen['n_slashed_zero']}): "
             + (f"{sz:.2%}" if sz is not None else "none")
         )
+        lines.append("  " + common_mistakes(pen["confusion_matrix"]))
     return "\n".join(lines)
+
+
+def common_mistakes(confusion: list[list[int]], count: int = 3) -> str:
+    """The sentence about the most frequent mistakes, derived from a confusion matrix."""
+    c = np.array(confusion)
+    np.fill_diagonal(c, 0)
+    order = np.argsort(-c.ravel(), kind="stable")[:count]
+    pairs = [(int(k) // 10, int(k) % 10, int(c.flat[k])) for k in order if c.flat[k] > 0]
+    if not pairs:
+        return "No mistakes."
+    parts = [f"{t} read as {p} ({n})" for t, p, n in pairs]
+    return f"The most frequent mistakes, of {int(c.sum())}: " + ", ".join(parts) + "."
+
+
+def record(
+    path: Path, argv: list[str], clfs: list[Classifier], weights: list[Path], mnist: dict | None, pen: dict
+) -> dict:
+    """Write the figures and how they were made (this command, each checkpoint's training command) as JSON."""
+    runs = []
+    for w, clf in zip(weights, clfs, strict=True):
+        beside = Path(w).parent / "metrics.json"
+        trained = json.loads(beside.read_text()) if beside.is_file() else {}
+        runs.append(
+            {
+                "checkpoint_sha256": trained.get("checkpoint_sha256"),
+                "command": trained.get("command"),
+                "config": trained.get("config"),
+                "mnist_test_accuracy": clf.meta.get("mnist_test_accuracy"),
+                "heldout_writers": len((clf.meta.get("pen_training") or {}).get("heldout_writers", [])),
+            }
+        )
+    figures = {
+        "command": " ".join(["python -m lenet.evaluate", *argv]),
+        "models": runs,
+        "mnist": mnist,
+        "pen_digits": pen,
+        "common_mistakes": common_mistakes(pen["confusion_matrix"]),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=1) + "\n")
+    return figures
 
 
 def main(argv: list[str] | None = None) -> dict:
     """The evaluation CLI."""
+    argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(prog="python -m lenet.evaluate", description=__doc__.splitlines()[0])
     p.add_argument(
         "--weights",
@@ -380,13 +489,32 @@ def main(argv: list[str] | None = None) -> dict:
         default=None,
         help=f"folder with the MNIST files, downloaded there if missing (default: {DEFAULT_DATA_DIR})",
     )
-    p.add_argument("--pen-digits", type=Path, default=None, help="pen-digit .npz to evaluate too (default: none)")
+    p.add_argument(
+        "--pen-digits",
+        type=Path,
+        nargs="?",
+        const=PEN_DIGITS_FILE,
+        default=None,
+        help="evaluate on pen digits too: the bundled set when no path is given, or this .npz (default: none)",
+    )
+    p.add_argument(
+        "--whole-canvas",
+        action="store_true",
+        help="baseline: read pen digits by shrinking the whole canvas to 28x28, not by lenet.preprocess (default: off)",
+    )
     p.add_argument("--no-mnist", action="store_true", help="skip MNIST (default: off)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N MNIST test digits (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the pen-digit rendering (default: 0)")
     p.add_argument("--workers", type=int, default=2, help="processes rendering pen digits (default: 2)")
     p.add_argument(
         "--sheet", type=Path, default=None, help="write a PNG of the worst pen mistakes here (default: none)"
+    )
+    p.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        help="write the pen-digit figures, this command and each checkpoint's training command to this JSON "
+        "file, e.g. weights/crossval.json (default: none)",
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON (default: off)")
     p.add_argument(
@@ -402,10 +530,13 @@ def main(argv: list[str] | None = None) -> dict:
         help="numbers per spacing (spaced, tight) with --numbers (default: 200)",
     )
     args = p.parse_args(argv)
-    clfs = [Classifier.load(w) for w in args.weights or [None]]
+    if args.record and not args.pen_digits:
+        p.error("--record needs --pen-digits")
+    weights = args.weights or [DEFAULT_WEIGHTS]
+    clfs = [Classifier.load(w) for w in weights]
     if args.numbers:
         if not args.pen_digits:
-            raise SystemExit("error: --numbers builds numbers from the pen-digit set: pass --pen-digits PATH.npz")
+            raise SystemExit("error: --numbers builds numbers from the pen-digit set: pass --pen-digits")
         numbers = evaluate_numbers(clfs, PenDigits.load(args.pen_digits), args.number_count, args.seed, args.workers)
         print(json.dumps(numbers, indent=1) if args.json else format_numbers(numbers))
         return {"numbers": numbers}
@@ -416,17 +547,22 @@ def main(argv: list[str] | None = None) -> dict:
     pen = None
     if args.pen_digits:
         ds = PenDigits.load(args.pen_digits)
-        pen = evaluate_pen(clfs, ds, args.seed, args.workers)
+        pen = evaluate_pen(clfs, ds, args.seed, args.workers, args.whole_canvas)
         if args.sheet:
             contact_sheet(ds, pen, args.sheet, args.seed)
-    if pen:
         pen["worst"] = [{k: v for k, v in w.items() if k != "_input"} for w in pen["worst"][:20]]
+        if args.record:
+            record(args.record, argv, clfs, weights, mnist, pen)
+            if (args.record.parent / "metrics.json").is_file():
+                write_model_card(args.record.parent)
     if args.json:
         print(json.dumps({"mnist": mnist, "pen_digits": pen}, indent=1))
     else:
         print(format_report(mnist, pen))
         if args.sheet and pen:
             print(f"wrote {args.sheet}")
+        if args.record:
+            print(f"wrote {args.record}")
     return {"mnist": mnist, "pen_digits": pen}
 
 

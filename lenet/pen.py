@@ -4,7 +4,9 @@ The evaluation and the tests use it to turn stroke recordings (the UNIPEN pen
 digits, or the few kept in ``tests/data``) into canvases like the ones users
 draw: any size, brush width and position, in three styles. The stroke file
 format is the one of the project's pen-digit set (``.npz``: ``points``,
-``stroke_offsets``, ``digit_offsets``, ``labels``, ``writers``, ...).
+``stroke_offsets``, ``digit_offsets``, ``labels``, ``writers``, ...). That set
+ships beside this module as ``pen_digits.npz`` (UNIPEN, CC BY 4.0: see
+``pen_digits.LICENSE.md``) and is what ``PenDigits.load()`` reads by default.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PIL import Image
 from .preprocess import to_model_input
 from .strokes import draw
 
+PEN_DIGITS_FILE = Path(__file__).resolve().parent / "pen_digits.npz"  # 9,121 digits of 140 writers
 STYLES = ("rgba_transparent", "rgb_white", "rgb_dark")
 CANVAS_RANGE = (280, 800)  # canvas side in px
 BRUSH_RANGE = (6.0, 24.0)  # brush width in px on a 512 px canvas, scaled with the canvas
@@ -39,8 +42,8 @@ class PenDigits:
     writer_names: np.ndarray  # writers[i] indexes this: "<site>/<writer id>"
 
     @classmethod
-    def load(cls, path: str | Path) -> PenDigits:
-        """Read a pen-digit ``.npz`` file."""
+    def load(cls, path: str | Path = PEN_DIGITS_FILE) -> PenDigits:
+        """Read a pen-digit ``.npz`` file (default: the set bundled with the package)."""
         z = np.load(path, allow_pickle=False)
         n = len(z["labels"])
         return cls(

@@ -1,15 +1,19 @@
-"""python -m lenet.train: train LeNet on MNIST and write the checkpoint, metrics and model card.
+"""python -m lenet.train: train LeNet on MNIST and the bundled pen digits; write the checkpoint, metrics and model card.
 
-MNIST digits go through the same preprocessing as every drawing, then are
-augmented on the fly (random affine, elastic distortion, stroke thickness) so
-the network also reads the thicker, thinner, tilted and wobbly digits people
-draw. The run is seeded and deterministic. Functions return metrics; ``main``
-prints them.
+MNIST digits and the real pen-drawn digits bundled with the package
+(``lenet/pen_digits.npz``, rendered as sketchpad canvases) go through the same
+preprocessing as every drawing, then are augmented on the fly (random affine,
+elastic distortion, stroke thickness) so the network also reads the thicker,
+thinner, tilted and wobbly digits people draw. The run is seeded and
+deterministic for a given thread count. A run writes into ``runs/<timestamp>/``
+unless ``--out`` says otherwise; the bundled weights are replaced only by an
+explicit ``--out weights/lenet.pt``. Functions return metrics; ``main`` prints them.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import platform
@@ -22,12 +26,23 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
+from tqdm import tqdm
 
+from .card import write_model_card
 from .data import DEFAULT_DATA_DIR, DataError, ensure_mnist, md5_of, mnist_inputs, read_idx
-from .inference import WEIGHTS_DIR, Classifier, save_checkpoint
+from .evaluate import render_with_progress, score
+from .inference import Classifier, save_checkpoint
 from .model import LeNet
-from .pen import PenDigits, render_inputs, split_writers
+from .pen import PEN_DIGITS_FILE, PenDigits, split_writers
 from .preprocess import MNIST_MEAN, MNIST_STD
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS_DIR = ROOT / "runs"  # git ignores it
+
+
+def default_out() -> Path:
+    """A fresh run folder, ``runs/<timestamp>/lenet.pt``: a run never overwrites the bundled weights by accident."""
+    return RUNS_DIR / time.strftime("%Y%m%d-%H%M%S") / "lenet.pt"
 
 
 @dataclass
@@ -35,19 +50,21 @@ class TrainConfig:
     """Everything that determines a training run (the CLI's flags)."""
 
     data_dir: Path | None = None
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 128
     lr: float = 3e-3
     weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    ema: float = 0.999
     seed: int = 0
     limit: int | None = None
     slashed_zeros: float = 0.1
-    pen_digits: Path | None = None
-    pen_folds: int = 3
+    pen_digits: Path | None = PEN_DIGITS_FILE
+    pen_folds: int = 4
     pen_fold: int | None = None
     pen_repeats: int = 3
     threads: int | None = None
-    out: Path = field(default_factory=lambda: WEIGHTS_DIR / "lenet.pt")
+    out: Path = field(default_factory=default_out)
 
 
 DEFAULTS = TrainConfig()
@@ -93,17 +110,8 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 
 def evaluate(model: LeNet, inputs: np.ndarray, labels: np.ndarray) -> dict:
-    """Accuracy, per-class accuracy and the confusion matrix of preprocessed inputs."""
-    preds = np.array([p.digit for p in Classifier(model).predict_inputs(inputs)])
-    confusion = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(confusion, (labels.astype(np.int64), preds), 1)
-    per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
-    return {
-        "accuracy": float((preds == labels).mean()),
-        "per_class_accuracy": [round(float(a), 5) for a in per_class],
-        "confusion_matrix": confusion.tolist(),
-        "n": int(len(labels)),
-    }
+    """Accuracy, per-digit accuracy and the confusion matrix of preprocessed (N, 32, 32) inputs."""
+    return score(np.array([p.digit for p in Classifier(model).predict_inputs(inputs)]), labels)
 
 
 def slash_zeros(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -139,12 +147,15 @@ def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tup
     if cfg.pen_digits:
         ds = PenDigits.load(cfg.pen_digits)
         train_idx, held_idx = split_writers(ds, cfg.pen_folds, cfg.pen_fold, cfg.seed)
+        train_idx = train_idx[: cfg.limit]
         log(f"rendering {len(train_idx)} pen digits x{cfg.pen_repeats}; {len(held_idx)} held out by writer")
         for r in range(cfg.pen_repeats):
-            pen_in, _ = render_inputs(ds, train_idx, seed=cfg.seed + 1000 + r, canvas_range=TRAIN_CANVAS)
+            desc = f"pen digits {r + 1}/{cfg.pen_repeats}"
+            pen_in, _ = render_with_progress(ds, train_idx, cfg.seed + 1000 + r, TRAIN_CANVAS, desc=desc)
             parts.append(pen_in)
             targets.append(ds.labels[train_idx])
         info["pen"] = {
+            "file": _shown(cfg.pen_digits),
             "file_md5": md5_of(cfg.pen_digits),
             "train_digits": len(train_idx) * cfg.pen_repeats,
             "train_writers": sorted({ds.writer(int(i)) for i in train_idx}),
@@ -177,28 +188,38 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.15
     )
+    ema = copy.deepcopy(model) if cfg.ema else None
     history = []
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         order = torch.randperm(len(train_in), generator=gen)
         total_loss, seen = 0.0, 0
-        for step in range(steps_per_epoch):
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{cfg.epochs}", unit="batch", leave=False, disable=None)
+        for step in bar:
             idx = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
             x = (augment(train_in[idx], gen) - MNIST_MEAN) / MNIST_STD
-            loss = F.cross_entropy(model(x), targets[idx], label_smoothing=0.05)
+            loss = F.cross_entropy(model(x), targets[idx], label_smoothing=cfg.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
+            if ema is not None:
+                with torch.no_grad():
+                    for e, q in zip(ema.parameters(), model.parameters(), strict=True):
+                        e.lerp_(q, 1 - cfg.ema)
             total_loss += loss.item() * len(idx)
             seen += len(idx)
-            _progress(epoch, cfg.epochs, step + 1, steps_per_epoch, total_loss / seen)
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{total_loss / seen:.4f}", refresh=False)
+        bar.close()
+        if ema is not None and epoch == cfg.epochs:
+            model = ema
         model.eval()
         acc = evaluate(model, test_in, test_y)["accuracy"]
         history.append({"epoch": epoch, "loss": round(total_loss / seen, 5), "test_accuracy": acc})
         log(f"epoch {epoch}/{cfg.epochs}: loss {total_loss / seen:.4f}, MNIST test accuracy {acc:.4%}")
 
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()}
+    config = {k: (_shown(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()}
     metrics = {
         "mnist_test": evaluate(model, test_in, test_y),
         "history": history,
@@ -216,7 +237,7 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
     if cfg.pen_digits and cfg.pen_fold is not None:
         ds = PenDigits.load(cfg.pen_digits)
         held = np.flatnonzero([ds.writer(i) in set(data_info["pen"]["heldout_writers"]) for i in range(len(ds))])
-        pen_in, _ = render_inputs(ds, held, seed=0)
+        pen_in, _ = render_with_progress(ds, held, seed=0, desc="held-out pen digits")
         metrics["pen_heldout"] = evaluate(model, pen_in, ds.labels[held])
         log(
             f"pen digits of {len(data_info['pen']['heldout_writers'])} held-out writers: "
@@ -225,18 +246,14 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
     return model.eval(), metrics
 
 
-def _progress(epoch: int, epochs: int, step: int, steps: int, loss: float) -> None:
-    if not sys.stderr.isatty() and step != steps:
-        return
-    width = 30
-    done = int(width * step / steps)
-    bar = "#" * done + "." * (width - done)
-    end = "\n" if step == steps else ""
-    print(f"\repoch {epoch}/{epochs} [{bar}] {step}/{steps} loss {loss:.4f}", end=end, file=sys.stderr)
+def _shown(path: Path) -> str:
+    """A path as metrics.json records it: relative to the repository when inside it, so no machine's layout leaks."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def write_outputs(model: LeNet, metrics: dict, out: Path, command: str) -> dict:
-    """Write the checkpoint, metrics.json and the model card beside it; return the metrics."""
+    """Write the checkpoint, metrics.json and the model card (with crossval.json's figures if present) beside it."""
     out = Path(out)
     meta = {
         "mnist_test_accuracy": metrics["mnist_test"]["accuracy"],
@@ -248,49 +265,8 @@ def write_outputs(model: LeNet, metrics: dict, out: Path, command: str) -> dict:
     metrics["checkpoint_bytes"] = out.stat().st_size
     metrics["command"] = command
     (out.parent / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
-    (out.parent / "README.md").write_text(model_card(metrics))
+    write_model_card(out.parent)
     return metrics
-
-
-def model_card(metrics: dict) -> str:
-    """A short model card for the weights folder."""
-    test = metrics["mnist_test"]
-    pen = metrics["training_data"].get("pen")
-    if pen:
-        held = metrics.get("pen_heldout")
-        data = (
-            f"and on {pen['train_digits']:,} canvases rendered from the real pen-drawn digits of "
-            f"{len(pen['train_writers'])} writers (UNIPEN, CC BY 4.0)"
-        )
-        pen_line = (
-            f"- Real pen-drawn digits of the {len(pen['heldout_writers'])} writers held out of training "
-            f"({held['n']:,} digits, rendered as sketchpad canvases): **{held['accuracy']:.2%}**\n"
-            if held
-            else ""
-        )
-    else:
-        data, pen_line = "", ""
-    return f"""# LeNet weights
-
-`{metrics["checkpoint"]}` is the PyTorch tutorial's LeNet (81,194 parameters, {metrics["checkpoint_bytes"]:,} bytes),
-trained on MNIST's 60,000 training digits (plus {metrics["training_data"]["slashed_zeros"]} zeros given a slash)
-{data}, all through the same preprocessing that every drawing goes through, with random affine, elastic and
-stroke-thickness augmentation.
-
-- MNIST test accuracy ({test["n"]:,} digits, through `Classifier`): **{test["accuracy"]:.2%}**
-{pen_line}- sha256: `{metrics["checkpoint_sha256"]}` (also in `{metrics["checkpoint"]}.sha256`, checked at every load)
-- Trained in {metrics["training_seconds"]:.0f} s with {metrics["threads"]} torch thread(s), torch
-  {metrics["torch_version"]}, seed {metrics["seed"]}, {metrics["epochs"]} epochs.
-
-Reproduce exactly with:
-
-```bash
-{metrics["command"]}
-```
-
-Without `--data-dir` the command downloads MNIST and verifies its checksums. `metrics.json` holds the
-per-class accuracy, the confusion matrix, the per-epoch history, the data checksums and the writers used.
-"""
 
 
 FLAG_HELP = {
@@ -299,15 +275,19 @@ FLAG_HELP = {
     "batch_size": "batch size",
     "lr": "peak learning rate of the one-cycle schedule",
     "weight_decay": "AdamW weight decay",
+    "label_smoothing": "label smoothing of the cross-entropy loss",
+    "ema": "decay of an exponential moving average of the weights, which is what gets saved (0: off)",
     "seed": "random seed: the same seed gives the same weights",
-    "limit": "use only the first N training and test digits, for smoke runs",
+    "limit": "use only the first N MNIST training and test digits and N pen digits, for smoke runs",
     "slashed_zeros": "fraction of MNIST zeros added again with a slash through them",
-    "pen_digits": "pen-digit .npz whose digits (but a held-out fold's) join the training data, rendered as canvases",
+    "pen_digits": "pen-digit .npz whose digits (but a held-out fold's) join the training data, rendered as "
+    "canvases (default: the set bundled in the package, lenet/pen_digits.npz)",
     "pen_folds": "pen-digit writers fall into this many folds, for cross-validation by writer",
     "pen_fold": "hold this fold's writers out of training, to measure accuracy on unseen writers (default: none)",
     "threads": "torch CPU threads (default: torch's choice, the number of cores)",
     "pen_repeats": "how many differently rendered canvases of each training pen digit",
-    "out": "checkpoint path; metrics.json and README.md go beside it",
+    "out": "checkpoint path; metrics.json and README.md go beside it (default: a new runs/<timestamp>/lenet.pt: "
+    "the bundled weights are replaced only when this names weights/lenet.pt)",
 }
 
 
@@ -320,12 +300,15 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         kind = int if name in ints else None
         kind = kind or (Path if name in ("data_dir", "pen_digits", "out") else float)
         shown = "all" if name == "limit" else ("none" if default is None else default)
-        if name == "out":
-            shown = "weights/lenet.pt"
         help_text = FLAG_HELP[name] + ("" if "(default" in FLAG_HELP[name] else f" (default: {shown})")
         p.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=help_text)
+    p.add_argument(
+        "--mnist-only", action="store_true", help="train on MNIST alone, without the pen digits (default: off)"
+    )
     p.add_argument("--dry-run", action="store_true", help="a quick smoke run: 1 epoch on 512 digits (default: off)")
     args = vars(p.parse_args(argv))
+    if args.pop("mnist_only"):
+        args["pen_digits"] = None
     if args.pop("dry_run"):
         args["epochs"], args["limit"] = 1, args["limit"] or 512
     return TrainConfig(**args)
@@ -341,7 +324,7 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit(f"error: {e}") from None
     metrics = write_outputs(model, metrics, cfg.out, " ".join(["python -m lenet.train", *argv]))
     print(f"MNIST test accuracy: {metrics['mnist_test']['accuracy']:.4%}")
-    print("per class: " + "  ".join(f"{d}:{a:.2%}" for d, a in enumerate(metrics["mnist_test"]["per_class_accuracy"])))
+    print("per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in metrics["mnist_test"]["per_digit"].items()))
     if "pen_heldout" in metrics:
         print(f"pen digits, held-out writers: {metrics['pen_heldout']['accuracy']:.4%}")
     print(f"wrote {cfg.out} ({metrics['checkpoint_bytes']:,} bytes, sha256 {metrics['checkpoint_sha256'][:12]}...)")

@@ -1,7 +1,8 @@
-"""Shared fixtures: the bundled classifier, the app served in-process, optional data locations, and skip-or-fail.
+"""Shared fixtures: the bundled classifier, the app served in-process, data locations, and skip-or-fail.
 
-Tests that need MNIST, the pen-digit set or a browser skip with a reason when
-those are missing; with LENET_REQUIRE_ALL=1 (set by CI) such a skip fails instead.
+The pen-digit set ships inside the package (``lenet/pen_digits.npz``). Tests
+that need MNIST or a browser skip with a reason when those are missing; with
+LENET_REQUIRE_ALL=1 (set by CI) such a skip fails instead.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from lenet import Classifier
+from lenet.pen import PEN_DIGITS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared" / "data"
-MNIST_DIR = Path(os.environ.get("LENET_MNIST_DIR", SHARED / "mnist"))
-PEN_DIGITS = Path(os.environ.get("LENET_PEN_DIGITS", SHARED / "pen-digits" / "dev.npz"))
+MNIST_DIR = Path(os.environ.get("LENET_MNIST_DIR", os.environ.get("LENET_DATA_DIR", SHARED / "mnist")))
+PEN_DIGITS = Path(os.environ.get("LENET_PEN_DIGITS", PEN_DIGITS_FILE))
 REQUIRE_ALL = os.environ.get("LENET_REQUIRE_ALL") == "1"
 
 
@@ -63,13 +65,13 @@ def client(server_url: str):
 def mnist_dir() -> Path:
     """A folder with the four MNIST files, or skip."""
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists() and not (MNIST_DIR / "t10k-images-idx3-ubyte").exists():
-        skip_or_fail(f"MNIST not found in {MNIST_DIR} (set LENET_MNIST_DIR)")
+        skip_or_fail(f"MNIST not found in {MNIST_DIR} (set LENET_MNIST_DIR or LENET_DATA_DIR)")
     return MNIST_DIR
 
 
 @pytest.fixture(scope="session")
 def pen_digits_path() -> Path:
-    """The full pen-digit set, or skip."""
+    """The full pen-digit set: the one bundled in the package unless LENET_PEN_DIGITS names another, or skip."""
     if not PEN_DIGITS.is_file():
         skip_or_fail(f"pen-digit set not found at {PEN_DIGITS} (set LENET_PEN_DIGITS)")
     return PEN_DIGITS

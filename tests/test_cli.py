@@ -88,7 +88,7 @@ def test_evaluate_pen_digits_without_mnist() -> None:
     figures = json.loads(result.stdout)
     assert figures["mnist"] is None
     pen = figures["pen_digits"]
-    assert pen["n"] == 60 and pen["accuracy"] >= 0.9
+    assert pen["n"] == 60 and pen["accuracy"] >= 0.98  # calibration: 59 of 60 with the bundled weights
     assert set(pen["per_style"]) == {"rgba_transparent", "rgb_white", "rgb_dark"}
     assert len(pen["worst"]) == round(60 * (1 - pen["accuracy"]))
 
@@ -98,7 +98,7 @@ def test_evaluate_mnist(mnist_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     found = re.search(r"MNIST test: (\d+\.\d+)% of 200", result.stdout)
     assert found, result.stdout
-    assert float(found.group(1)) >= 99.0
+    assert float(found.group(1)) >= 99.5  # calibration: the bundled weights read all 200
 
 
 def test_train_help_gives_every_flag_a_default() -> None:

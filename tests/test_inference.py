@@ -64,21 +64,21 @@ def test_bundled_weights_load(clf: Classifier) -> None:
 
 
 def test_bundled_weights_read_mnist_sample(clf: Classifier, mnist: dict[str, np.ndarray]) -> None:
-    # Calibration: the bundled weights (MNIST test 99.47 %) get all 300 right.
+    # Calibration: the bundled weights (MNIST test 99.39 %) get 299 of the 300 right; a second mistake fails.
     preds = clf.predict_batch(list(mnist["images"]))
     digits = np.array([p.digit for p in preds])
     wrong = np.flatnonzero(digits != mnist["labels"])
     accuracy = 1 - len(wrong) / len(digits)
-    assert accuracy >= 0.99, f"MNIST sample accuracy {accuracy:.2%}; wrong: {mnist['index'][wrong].tolist()}"
+    assert accuracy >= 0.995, f"MNIST sample accuracy {accuracy:.2%}; wrong: {mnist['index'][wrong].tolist()}"
 
 
 def test_bundled_weights_read_rendered_pen_digits(clf: Classifier, pen: PenDigits) -> None:
-    # Calibration: 57-58 of the 60 for render seeds 0-4 (97.2 % on 1,000 random dev digits).
+    # Calibration: 59 of the 60 for render seeds 0-3, 60 for seed 4 (the weights trained on these writers).
     images = [render_digit(pen, i, seed=0)[0] for i in range(len(pen))]
     digits = np.array([p.digit for p in clf.predict_batch(images)])
     wrong = np.flatnonzero(digits != pen.labels)
     accuracy = 1 - len(wrong) / len(digits)
-    assert accuracy >= 0.9, (
+    assert accuracy >= 0.98, (
         f"pen sample accuracy {accuracy:.2%}; read as {digits[wrong].tolist()}, labels {pen.labels[wrong].tolist()}"
     )
 
@@ -86,14 +86,14 @@ def test_bundled_weights_read_rendered_pen_digits(clf: Classifier, pen: PenDigit
 def test_bundled_weights_read_pen_digits(clf: Classifier, pen_digits_path: Path) -> None:
     # 300 digits of the full pen set, from writers the weights never trained on when there are any
     # (weights trained on every writer are estimated by cross-validation instead: see weights/README.md).
-    # Calibration: 97.0 % with weights trained on MNIST only; above 98 % with pen digits in training.
+    # Calibration: the bundled weights, which trained on every writer, read 296 of these 300 (98.7 %).
     ds = PenDigits.load(pen_digits_path)
     unseen = unseen_writers(clf, ds)
     pool = np.arange(len(ds)) if unseen is None or not unseen.any() else np.flatnonzero(unseen)
     index = np.random.default_rng(7).choice(pool, 300, replace=False)
     images = [render_digit(ds, int(i), seed=1)[0] for i in index]
     digits = np.array([p.digit for p in clf.predict_batch(images)])
-    assert (digits == ds.labels[index]).mean() >= 0.93
+    assert (digits == ds.labels[index]).mean() >= 0.98
 
 
 # -- predictions --------------------------------------------------------------------------------------

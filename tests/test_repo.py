@@ -1,12 +1,16 @@
-"""The repository's contracts: the Spaces front matter, the pins, the README's test command in CI, the weights' size."""
+"""The repository's contracts: Spaces front matter, pins, the README's test command in CI, its figures, the weights."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+from lenet.card import model_card, same_recipe
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+WEIGHTS = ROOT / "weights"
 
 
 def front_matter() -> dict[str, str]:
@@ -67,3 +71,58 @@ def test_ci_runs_the_readmes_test_command_verbatim() -> None:
 
 def test_bundled_weights_are_small() -> None:
     assert (ROOT / "weights" / "lenet.pt").stat().st_size < 1_000_000
+
+
+def accuracy_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index("## Accuracy") : text.index("\n## ", text.index("## Accuracy") + 1)]
+
+
+def table_row(section: str, start: str) -> str:
+    rows = [line for line in section.splitlines() if line.startswith("| " + start)]
+    assert len(rows) == 1, f"one accuracy-table row should start with {start!r}"
+    return rows[0]
+
+
+def test_readme_accuracy_figures_come_from_the_recorded_commands() -> None:
+    # Every figure in the README's accuracy table is one that a command shown beside it recorded.
+    section = accuracy_section()
+    metrics = json.loads((WEIGHTS / "metrics.json").read_text())
+    crossval = json.loads((WEIGHTS / "crossval.json").read_text())
+    baseline = json.loads((WEIGHTS / "whole-canvas.json").read_text())
+    assert "../shared" not in README.read_text(encoding="utf-8")
+
+    bundled = table_row(section, "**bundled weights**")
+    assert f"**{metrics['mnist_test']['accuracy']:.2%}**" in bundled
+    assert f"all {len(metrics['training_data']['pen']['train_writers'])} writers" in bundled
+    assert metrics["command"] in section
+
+    pen = crossval["pen_digits"]
+    cv = table_row(section, "the same recipe")
+    fold_mnist = [m["mnist_test_accuracy"] for m in crossval["models"]]
+    weakest = min(pen["per_digit"], key=pen["per_digit"].get)
+    assert f"{len(crossval['models'])}-fold" in cv
+    assert f"**{pen['accuracy']:.2%}**" in cv and f"{pen['n']:,}" in cv
+    assert f"{min(fold_mnist):.2%}–{max(fold_mnist):.2%}" in cv
+    assert f"weakest digit {weakest}: {pen['per_digit'][weakest]:.2%}" in cv
+    assert f"every style ≥ {min(pen['per_style'].values()):.2%}" in cv
+    assert crossval["command"] in section
+    for k, model in enumerate(crossval["models"]):
+        assert same_recipe(metrics["config"], model["config"]), f"fold {k} was trained with another recipe"
+        looped = model["command"].replace(f"--pen-fold {k} ", "--pen-fold $k ").replace(f"/{k}/", "/$k/")
+        assert looped in section, model["command"]
+    assert sum(m["heldout_writers"] for m in crossval["models"]) == 140 and pen["n"] == 9121
+    assert crossval["common_mistakes"] in section
+
+    whole = table_row(section, "whole-canvas resize")
+    assert baseline["pen_digits"]["pipeline"] == "whole-canvas resize"
+    assert f"{baseline['pen_digits']['accuracy']:.2%}" in whole and baseline["command"] in section
+
+
+def test_model_card_shows_the_exact_command_and_the_cross_validation() -> None:
+    metrics = json.loads((WEIGHTS / "metrics.json").read_text())
+    crossval = json.loads((WEIGHTS / "crossval.json").read_text())
+    assert (WEIGHTS / "README.md").read_text() == model_card(metrics, crossval)
+    assert metrics["config"]["out"] == "weights/lenet.pt" and "--out weights/lenet.pt" in metrics["command"]
+    assert metrics["checkpoint_sha256"] == (WEIGHTS / "lenet.pt.sha256").read_text().split()[0]
+    assert "../shared" not in metrics["command"] and "--data-dir" not in metrics["command"]

@@ -1,0 +1,108 @@
+"""The model card of a weights folder (``README.md``), written from its ``metrics.json`` and ``crossval.json``.
+
+``python -m lenet.train`` writes ``metrics.json`` and the card; ``python -m
+lenet.evaluate --record <folder>/crossval.json`` writes the cross-validation by
+writer and rewrites the card, so every figure in it comes from one of the two
+commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# Flags that differ between the cross-validation runs and the shipped run by design: which writers are held out
+# (the split into folds does nothing in a run that holds out nobody) and where the checkpoint goes.
+PER_RUN = ("pen_folds", "pen_fold", "out")
+
+
+def same_recipe(shipped: dict, fold: dict) -> bool:
+    """Whether a cross-validation run's config is the shipped run's but for the held-out writers and the output."""
+    return {k: v for k, v in shipped.items() if k not in PER_RUN} == {k: v for k, v in fold.items() if k not in PER_RUN}
+
+
+def model_card(metrics: dict, crossval: dict | None = None) -> str:
+    """A short model card for the weights folder."""
+    test = metrics["mnist_test"]
+    pen = metrics["training_data"].get("pen")
+    data = (
+        f" and on {pen['train_digits']:,} canvases rendered from the real pen-drawn digits of "
+        f"{len(pen['train_writers'])} writers (`{pen['file']}`: UNIPEN, CC BY 4.0)"
+        if pen
+        else ""
+    )
+    lines = [
+        "# LeNet weights",
+        "",
+        f"`{metrics['checkpoint']}` is the PyTorch tutorial's LeNet (81,194 parameters, "
+        f"{metrics['checkpoint_bytes']:,} bytes), trained on MNIST's {metrics['training_data']['mnist']:,} training "
+        f"digits (plus {metrics['training_data']['slashed_zeros']} zeros given a slash){data}, all through the same "
+        "preprocessing that every drawing goes through, with random affine, elastic and stroke-thickness augmentation.",
+        "",
+        f"- MNIST test accuracy ({test['n']:,} digits, through `Classifier`): **{test['accuracy']:.2%}**",
+    ]
+    held = metrics.get("pen_heldout")
+    if held:
+        lines.append(
+            f"- Real pen-drawn digits of the {len(pen['heldout_writers'])} writers held out of training "
+            f"({held['n']:,} digits, rendered as sketchpad canvases): **{held['accuracy']:.2%}**"
+        )
+    lines += [
+        f"- sha256: `{metrics['checkpoint_sha256']}` (also in `{metrics['checkpoint']}.sha256`, checked at every load)",
+        f"- Trained in {metrics['training_seconds']:.0f} s with {metrics['threads']} torch thread(s), torch "
+        f"{metrics['torch_version']}, seed {metrics['seed']}, {metrics['epochs']} epochs.",
+        "",
+        "Reproduce exactly, byte for byte, with (MNIST is downloaded and checksum-verified, or read from the folder "
+        "that `LENET_DATA_DIR` names):",
+        "",
+        "```bash",
+        metrics["command"],
+        "```",
+        "",
+        "`metrics.json` holds the per-digit accuracy, the confusion matrix, the per-epoch history, the data "
+        "checksums and the writers used. The thread count is part of the command: another count gives other bytes.",
+    ]
+    if crossval:
+        lines += ["", *crossval_section(metrics, crossval)]
+    return "\n".join(lines) + "\n"
+
+
+def crossval_section(metrics: dict, crossval: dict) -> list[str]:
+    """The card's lines about the cross-validation by writer (``crossval.json``)."""
+    pen = crossval["pen_digits"]
+    runs = crossval["models"]
+    same = all(r["config"] and same_recipe(metrics["config"], r["config"]) for r in runs)
+    weakest = min(pen["per_digit"], key=lambda d: pen["per_digit"][d])
+    mnist = [r["mnist_test_accuracy"] for r in runs]
+    lines = [
+        "## Accuracy on writers it never saw",
+        "",
+        f"The shipped weights saw every writer, so the unseen-writer figure comes from {len(runs)}-fold "
+        "cross-validation by writer with "
+        + ("the identical recipe" if same else "**a different recipe** (see `crossval.json`)")
+        + f": each fold's model reads the pen digits of the writers it never trained on, {pen['n']:,} digits "
+        "in all.",
+        "",
+        f"- Real pen-drawn digits, unseen writers: **{pen['accuracy']:.2%}**; weakest digit {weakest}: "
+        f"{pen['per_digit'][weakest]:.2%}",
+        "- Per style: " + ", ".join(f"{s} {a:.2%}" for s, a in pen["per_style"].items()),
+        f"- MNIST test accuracy of the fold models: {min(mnist):.2%}–{max(mnist):.2%}",
+        f"- {crossval['common_mistakes']}",
+        "",
+        "```bash",
+        *[r["command"] for r in runs],
+        crossval["command"],
+        "```",
+    ]
+    return lines
+
+
+def write_model_card(folder: Path) -> Path:
+    """(Re)write ``folder/README.md`` from the ``metrics.json`` and, if present, ``crossval.json`` there."""
+    folder = Path(folder)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    cv_path = folder / "crossval.json"
+    crossval = json.loads(cv_path.read_text()) if cv_path.is_file() else None
+    card = folder / "README.md"
+    card.write_text(model_card(metrics, crossval))
+    return card
