@@ -43,7 +43,9 @@ QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
 MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
 MAP_GAP = 1  # px of grey between maps
 MAP_GAP_COLOUR = 205
-DRAW_HINT = "✍️ **Draw a digit** on the pad: the network reads it while you draw."
+DRAW_HINT = (
+    "✍️ **Draw a digit**, or a number one digit after the other, on the pad: the network reads it while you draw."
+)
 NO_STROKES = f"No strokes were sent: {strokes.STROKES_HELP}."
 # Gradio's queue rebuilds a pandas summary of up to 10,000 past events after every event, for its
 # monitoring page (off here): ~9 ms per event once 10,000 are recorded, and a pad that reads while
@@ -283,6 +285,7 @@ The pictures on this page are the network's layers, in the order it computes the
 
 CSS = """
 #status { min-height: 3em; }
+#digits:not(:has(button)) { display: none; }  /* no strip for one digit: the page looks as it always did */
 """
 
 
@@ -295,7 +298,9 @@ def build() -> gr.Blocks:
     """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
     with gr.Blocks(title="LeNet digit sketchpad", analytics_enabled=False) as demo:
-        gr.Markdown("# LeNet digit sketchpad\nDraw a digit: the PyTorch tutorial's LeNet reads it while you draw.")
+        gr.Markdown(
+            "# LeNet digit sketchpad\nDraw a digit, or a number: the PyTorch tutorial's LeNet reads it while you draw."
+        )
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import json
@@ -287,6 +288,16 @@ def test_read_strokes_reads_a_number_with_each_digits_box(digits: dict) -> None:
     assert answer["digit"] == 6 and answer["probabilities"] == list(reading.digits[-1].probabilities)
     assert answer["confidence"] == answer["digits"][-1]["confidence"]
     json.dumps(answer)
+
+
+def test_the_readmes_read_strokes_example_reads_42() -> None:
+    lines = (ROOT / "README.md").read_text().splitlines()
+    four, two = (
+        ast.literal_eval(next(t for t in lines if t.startswith(f"{name} = ")).split("=", 1)[1].split("#")[0].strip())
+        for name in ("four", "two")
+    )
+    answer = app.read_strokes({"strokes": four + two, "width": 280, "height": 280})
+    assert answer["text"] == "42" and answer["digit"] == 2
 
 
 def test_read_strokes_refuses_more_than_twelve_digits(digits: dict) -> None:
