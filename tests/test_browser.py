@@ -46,7 +46,6 @@ INK_PIXELS_JS = f"""() => {{
 NETWORK_INPUT_SRC_JS = "() => document.querySelector('#network-input img')?.getAttribute('src') || ''"
 BOXES_JS = "() => Number(document.querySelector('#sketchpad canvas.overlay').dataset.boxes || 0)"  # boxes drawn
 STATUS_JS = "() => document.querySelector('#status').textContent"
-GRADIO_CALLS_JS = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/gradio_api/')).length"
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +112,20 @@ def draw_number(page, names: list[str], pause_ms: int = 150) -> None:
             page.wait_for_timeout(pause_ms)
 
 
+def gradio_calls(page) -> int:
+    """The requests the page has sent to the app's API so far (readings and picks)."""
+    return sum("/gradio_api/" in u for u in page.requests)
+
+
+def wait_for_call_after(page, calls: int) -> None:
+    """Wait until the page has sent the app a request beyond the first ``calls``."""
+    for _ in range(ANSWER_MS // 50):
+        if gradio_calls(page) > calls:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page sent no request")
+
+
 def wait_for_number(page, text: str) -> None:
     """The status reads the number ``text``, and still does once any reading on its way has arrived."""
     page.wait_for_function(f"() => ({STATUS_JS})().includes('reads {text}.')", timeout=ANSWER_MS)
@@ -161,9 +174,9 @@ def test_write_a_number_and_it_is_read_with_a_box_per_digit(browser_page, names:
     assert strip.nth(len(text) - 1).get_attribute("aria-pressed") == "true"
     assert label_text(page) == text[-1] and f"digit {len(text)} of {len(text)}" in page.evaluate(STATUS_JS)
     # Drawing the boxes leaves the strokes alone and starts no new reading.
-    ink, calls = page.evaluate(INK_PIXELS_JS), page.evaluate(GRADIO_CALLS_JS)
+    ink, calls = page.evaluate(INK_PIXELS_JS), gradio_calls(page)
     page.wait_for_timeout(SETTLE_MS)
-    assert page.evaluate(GRADIO_CALLS_JS) == calls and page.evaluate(INK_PIXELS_JS) == ink > 0
+    assert gradio_calls(page) == calls and page.evaluate(INK_PIXELS_JS) == ink > 0
 
     # Picking the first digit shows its top 3 and maps; the number, its boxes and the strokes stay.
     strip.nth(0).click()
@@ -172,6 +185,19 @@ def test_write_a_number_and_it_is_read_with_a_box_per_digit(browser_page, names:
     assert f"reads {text}." in status and f"digit 1 of {len(text)}" in status and "picked" in status
     assert strip.nth(0).get_attribute("aria-pressed") == "true" and page.locator("#digits button.selected").count() == 1
     assert page.evaluate(BOXES_JS) == len(text) and page.evaluate(INK_PIXELS_JS) == ink
+
+    # A speck far below the digits is no digit; undoing it leaves the boxes as they were (the same boxes again).
+    box = canvas_box(page)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.92
+    calls = gradio_calls(page)
+    draw_stroke(page, np.array([[x, y], [x + 2, y + 1]]))
+    wait_for_call_after(page, calls)
+    page.wait_for_timeout(SETTLE_MS)
+    calls = gradio_calls(page)
+    undo_stroke(page)
+    wait_for_call_after(page, calls)
+    page.wait_for_timeout(SETTLE_MS)
+    assert page.evaluate(BOXES_JS) == len(text) and f"reads {text}." in page.evaluate(STATUS_JS)
 
     # Undo takes the last digit's last stroke back: the pad kept every stroke through the readings and boxes.
     undo_stroke(page)

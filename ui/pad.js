@@ -115,8 +115,8 @@ function up(e) {
 function undo() {
   if (!strokes.length) return;
   strokes.pop();
-  props.boxes = [];
-  drawBoxes();
+  // The boxes stay until the reading this sends redraws them: cleared here, they would stay cleared
+  // whenever that reading's boxes equal the last ones Python sent (Gradio only passes on changes).
   redraw();
   send();
 }
