@@ -1,9 +1,10 @@
-"""The Gradio app: draw a digit and LeNet reads it while you draw, showing what it sees; /predict and
-/read_strokes serve it as an API.
+"""The Gradio app: draw a digit, or a whole number, and LeNet reads it while you draw, showing what it sees;
+/predict, /read_strokes and /read_number serve it as an API.
 
-UI only: every number and picture on the page comes from one ``lenet.Classifier.predict``
-call; this file builds the Blocks, wires the events and draws the activation maps. The
-drawing pad and the inline output images are the app's own components, in ``ui/``.
+UI only: every number and picture on the page comes from one ``lenet.Classifier`` call (``read_number``
+on the pad, ``predict`` on an upload); this file builds the Blocks, wires the events and draws the
+activation maps. The drawing pad, the digit strip and the inline output images are the app's own
+components, in ``ui/``.
 
     python app.py   # serves on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 127.0.0.1:7860)
 
@@ -25,8 +26,9 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
-from lenet import BlankImageError, Classifier, Prediction, strokes
-from ui import PixelImage, StrokePad
+from lenet import BlankImageError, Classifier, NumberReading, Prediction, strokes
+from ui import DigitStrip, PixelImage, StrokePad
+from ui.pad import BRUSH
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"  # rendered from real pen strokes by make_examples.py
@@ -41,7 +43,9 @@ QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
 MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
 MAP_GAP = 1  # px of grey between maps
 MAP_GAP_COLOUR = 205
-DRAW_HINT = "✍️ **Draw a digit** on the pad: the network reads it while you draw."
+DRAW_HINT = (
+    "✍️ **Draw a digit**, or a number one digit after the other, on the pad: the network reads it while you draw."
+)
 NO_STROKES = f"No strokes were sent: {strokes.STROKES_HELP}."
 # Gradio's queue rebuilds a pandas summary of up to 10,000 past events after every event, for its
 # monitoring page (off here): ~9 ms per event once 10,000 are recorded, and a pad that reads while
@@ -103,6 +107,47 @@ def cleared(message: str) -> tuple[Any, ...]:
     return None, None, None, None, message
 
 
+def number_status(reading: NumberReading, shown_index: int, picked: bool) -> str:
+    """The status line for a number: what it reads, and which digit the top 3 and the maps show."""
+    pred = reading.digits[shown_index]
+    which = "picked" if picked else "the last drawn: pick another below the pad"
+    return (
+        f"The network reads **{reading.text}**. The top 3 and the maps show digit {shown_index + 1} of "
+        f"{len(reading.digits)}, a **{pred.digit}** ({pred.confidence:.0%} sure; {which})."
+    )
+
+
+def shown_digit(reading: NumberReading, index: int, picked: bool = False) -> tuple[Any, ...]:
+    """The outputs for one digit of a number read with maps=True: label, network input, C1, C3, status."""
+    return (*shown(reading.digits[index])[:4], number_status(reading, index, picked))
+
+
+def drawing_boxes(reading: NumberReading) -> list[tuple[float, float, float, float]]:
+    """Each digit's box around its ink (the strokes' boxes widened by half the brush), in pad units."""
+    r = BRUSH / 2
+    return [(x0 - r, y0 - r, x1 + r, y1 + r) for x0, y0, x1, y1 in reading.boxes]
+
+
+def read_drawing(reading: NumberReading) -> tuple[Any, ...]:
+    """A reading of the pad -> the page: label, input, C1, C3, status, the strip, the pad's boxes, the reading.
+
+    One digit shows exactly as ``predict`` would: no strip, no box. A number shows its last drawn digit
+    (the last in drawing order; read_number keeps a number's digits in the order they were drawn).
+    """
+    if len(reading.digits) == 1:
+        return (*shown(reading.digits[0]), None, StrokePad.show_boxes([]), None)
+    last = len(reading.digits) - 1
+    strip = DigitStrip.value_of(
+        [(p.digit, p.confidence, (p.model_input * 255).round().astype(np.uint8)) for p in reading.digits], last
+    )
+    return (*shown_digit(reading, last), strip, StrokePad.show_boxes(drawing_boxes(reading)), reading)
+
+
+def cleared_drawing(message: str) -> tuple[Any, ...]:
+    """The Draw tab's outputs emptied, with a message in the status line: no strip, no boxes, no reading kept."""
+    return (*cleared(message), None, StrokePad.show_boxes([]), None)
+
+
 def upload_folders() -> list[Path]:
     """Where gradio keeps the files users send: its upload folder (uploads, and the copies of the examples
     it serves) and its examples cache. Read when called, as gradio does, so GRADIO_TEMP_DIR is honoured."""
@@ -124,29 +169,54 @@ def uploaded_path(file: Any, trusted: Sequence[Path] = ()) -> str:
 
 
 def read_pad(value: Any) -> tuple[Any, ...]:
-    """While drawing and at pen-up: the pad's strokes -> all outputs; a blank pad clears them and shows the hint."""
+    """While drawing and at pen-up: the pad's strokes -> all the Draw tab's outputs (see ``read_drawing``);
+    a blank pad clears them and shows the hint."""
     if not value or (isinstance(value, dict) and not value.get("strokes")):
-        return cleared(DRAW_HINT)  # nothing drawn yet, or Clear
+        return cleared_drawing(DRAW_HINT)  # nothing drawn yet, or Clear
     try:
         if not strokes.is_strokes(value):
             strokes.parse(value)  # raises, saying what to send (a string must never be read as a file path)
-        return shown(CLASSIFIER.predict(value, maps=True))
+        return read_drawing(CLASSIFIER.read_number(value, maps=True))
     except BlankImageError:
-        return cleared(DRAW_HINT)
+        return cleared_drawing(DRAW_HINT)
     except ValueError as e:
-        return cleared(f"⚠️ {e}")
+        return cleared_drawing(f"⚠️ {e}")
+
+
+def pick_digit(index: int | None, reading: NumberReading | None) -> tuple[Any, ...]:
+    """A digit picked in the strip -> its label, input, C1, C3 and status, from the reading kept: no new reading."""
+    if reading is None or index is None or not 0 <= index < len(reading.digits):
+        return (gr.skip(),) * 5  # a pick from a strip a newer reading has replaced: nothing to change
+    return shown_digit(reading, index, picked=True)
+
+
+def digits_json(reading: NumberReading) -> list[dict[str, Any]]:
+    """Each digit of a reading as JSON: its digit, confidence and box (x0, y0, x1, y1), left to right."""
+    return [
+        {"digit": p.digit, "confidence": p.confidence, "box": [float(v) for v in box]}
+        for p, box in zip(reading.digits, reading.boxes, strict=True)
+    ]
 
 
 def read_strokes(payload: Any) -> dict[str, Any]:
-    """/read_strokes: the pad's JSON -> {"digit", "confidence", "probabilities"}; unusable strokes raise gr.Error."""
+    """/read_strokes: the pad's JSON -> {"text", "digits", "digit", "confidence", "probabilities"}; unusable
+    strokes raise gr.Error. ``digit``, ``confidence`` and ``probabilities`` are the last drawn digit's: for one
+    digit, exactly what ``predict`` says."""
     try:
         drawing = strokes.parse(payload)  # refuses anything but strokes, quickly, saying what to send
         if not drawing.strokes:
             raise ValueError(NO_STROKES)
-        pred = CLASSIFIER.predict(payload)
+        reading = CLASSIFIER.read_number(payload)
     except ValueError as e:
         raise gr.Error(str(e)) from e
-    return {"digit": pred.digit, "confidence": pred.confidence, "probabilities": list(pred.probabilities)}
+    last = reading.digits[-1]
+    return {
+        "text": reading.text,
+        "digits": digits_json(reading),
+        "digit": last.digit,
+        "confidence": last.confidence,
+        "probabilities": list(last.probabilities),
+    }
 
 
 def read_upload(file: dict | None, *, trusted: Sequence[Path] = ()) -> tuple[Any, ...]:
@@ -171,6 +241,19 @@ def predict(file: dict | None, *, trusted: Sequence[Path] = ()) -> dict[str, flo
         return label_value(CLASSIFIER.predict(uploaded_path(file, trusted)))
     except ValueError as e:
         raise gr.Error(str(e)) from e
+
+
+def read_number(file: dict | None, *, trusted: Sequence[Path] = ()) -> dict[str, Any]:
+    """/read_number: one image file -> {"text", "digits"} (each digit's digit, confidence and box in the image's
+    pixels); unusable images raise gr.Error.
+
+    ``trusted``: folders read besides the upload folders, for callers in-process (tests); gradio never passes it.
+    """
+    try:
+        reading = CLASSIFIER.read_number(uploaded_path(file, trusted))
+    except ValueError as e:
+        raise gr.Error(str(e)) from e
+    return {"text": reading.text, "digits": digits_json(reading)}
 
 
 class ApiImageData(ImageData):
@@ -202,6 +285,7 @@ The pictures on this page are the network's layers, in the order it computes the
 
 CSS = """
 #status { min-height: 3em; }
+#digits:not(:has(button)) { display: none; }  /* no strip for one digit: the page looks as it always did */
 """
 
 
@@ -214,12 +298,16 @@ def build() -> gr.Blocks:
     """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
     with gr.Blocks(title="LeNet digit sketchpad", analytics_enabled=False) as demo:
-        gr.Markdown("# LeNet digit sketchpad\nDraw a digit: the PyTorch tutorial's LeNet reads it while you draw.")
+        gr.Markdown(
+            "# LeNet digit sketchpad\nDraw a digit, or a number: the PyTorch tutorial's LeNet reads it while you draw."
+        )
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():
                     with gr.Tab("Draw"):
                         pad = StrokePad(elem_id="sketchpad", label="Your digit")
+                        strip = DigitStrip(elem_id="digits", label="The digits read", show_label=False)
+                        reading = gr.State(None)  # the last reading of the pad, for picking a digit in the strip
                     with gr.Tab("Upload"):
                         upload = gr.Image(
                             elem_id="upload",
@@ -242,9 +330,21 @@ def build() -> gr.Blocks:
         # Readings while drawing: the pad sends a few a second, always_last keeps one in flight and
         # only the latest waiting. Off the queue: one HTTP request per reading instead of a queue
         # join plus an event stream, which is what a remote user's round trips are made of.
+        # The pad's own boxes are among the outputs: an update of its `boxes` only, never its value,
+        # so its strokes stay and no new reading is triggered.
         pad.input(
             read_pad,
             pad,
+            [*outputs, strip, pad, reading],
+            trigger_mode="always_last",
+            show_progress=outputs_progress,
+            api_visibility="private",
+            queue=False,
+        )
+        # A digit picked in the strip: its views from the reading kept, without reading again.
+        strip.input(
+            pick_digit,
+            [strip, reading],
             outputs,
             trigger_mode="always_last",
             show_progress=outputs_progress,
@@ -282,6 +382,21 @@ def build() -> gr.Blocks:
         api_reading = gr.JSON(visible=False)
         api_strokes_trigger = gr.Button(visible=False)
         api_strokes_trigger.click(read_strokes, api_strokes, api_reading, api_name="read_strokes")
+
+        # /read_number: an image file in, the number out as JSON; reads files as /predict does.
+        api_number_image = gr.Image(type="filepath", visible=False)
+        api_number_image.data_model = ApiImageData
+        api_number = gr.JSON(visible=False)
+        api_number_trigger = gr.Button(visible=False)
+        api_number_trigger.click(
+            read_number,
+            api_number_image,
+            api_number,
+            preprocess=False,
+            api_name="read_number",
+            concurrency_limit=FILE_READERS,
+            concurrency_id="read_file",
+        )
     for name, value in QUEUE_ANALYTICS.items():
         os.environ.setdefault(name, value)
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)

@@ -1,7 +1,8 @@
-"""The Gradio app: its handlers in-process, its page's wiring, and /predict on a real localhost server."""
+"""The Gradio app: its handlers in-process, its page's wiring, and its API on a real localhost server."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import json
@@ -23,7 +24,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import app
-from ui import PixelImage, StrokePad
+from lenet import NumberReading
+from lenet.pen import compose_number, render
+from ui import DigitStrip, PixelImage, StrokePad
 from ui.pixels import png_data_uri
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,15 +48,37 @@ def pad_value(strokes: list[np.ndarray], size: int = PAD) -> dict:
     }
 
 
+def number_strokes(digits: dict[str, dict], names: list[str], gap: float = 0.3) -> list[np.ndarray]:
+    """Real pen digits written one after the other as a number, ``gap`` digit heights apart (digit heights)."""
+    strokes, _ = compose_number([digits[n]["strokes"] for n in names], [gap] * len(names), np.random.default_rng(0))
+    return strokes
+
+
+def number_value(digits: dict[str, dict], names: list[str], size: int = PAD) -> dict:
+    """What the pad sends for a number written across it: the strokes fitted to 85% of its width."""
+    strokes = number_strokes(digits, names)
+    allp = np.concatenate(strokes)
+    lo, extent = allp.min(0), allp.max(0) - allp.min(0)
+    scale = 0.85 * size / extent.max()
+    offset = (size - extent * scale) / 2
+    return {
+        "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
+        "width": size,
+        "height": size,
+    }
+
+
 def file_data(path: Path | str) -> dict:
     """The unprocessed FileData dict an event with preprocess=False receives."""
     return {"path": str(path), "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
 
 
 def assert_cleared(outputs: tuple, message_part: str) -> None:
-    label, network_input, c1, c3, status = outputs
+    label, network_input, c1, c3, status = outputs[:5]
     assert (label, network_input, c1, c3) == (None, None, None, None), "a guess was shown"
     assert message_part in status
+    if len(outputs) > 5:  # the Draw tab's: no strip, no boxes, no reading kept
+        assert outputs[5:] == (None, StrokePad.show_boxes([]), None)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +115,8 @@ def test_import_builds_demo_without_launching() -> None:
 
 @pytest.mark.parametrize("name", ["seven", "three", "two", "eight"])
 def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: str) -> None:
-    label, network_input, c1, c3, status = app.read_pad(pad_value(digits[name]["strokes"]))
+    label, network_input, c1, c3, status, strip, boxes, kept = app.read_pad(pad_value(digits[name]["strokes"]))
+    assert (strip, boxes, kept) == (None, StrokePad.show_boxes([]), None)  # one digit: no strip, no box
     digit = str(digits[name]["label"])
     assert max(label, key=label.get) == digit
     assert set(label) == {str(d) for d in range(10)} and sum(label.values()) == pytest.approx(1, abs=1e-5)
@@ -122,7 +148,7 @@ def test_the_network_input_shown_is_the_one_the_classifier_used(digits: dict) ->
 def test_a_blank_pad_clears_the_outputs_and_shows_the_hint(value) -> None:
     outputs = app.read_pad(value)
     assert_cleared(outputs, "Draw a digit")
-    assert outputs[-1] == app.DRAW_HINT
+    assert outputs[4] == app.DRAW_HINT
 
 
 @pytest.mark.parametrize(
@@ -137,7 +163,94 @@ def test_a_blank_pad_clears_the_outputs_and_shows_the_hint(value) -> None:
 def test_a_bad_pad_value_gets_a_message_not_a_guess(value, message: str) -> None:
     outputs = app.read_pad(value)
     assert_cleared(outputs, message)
-    assert outputs[-1].startswith("⚠️") and "send" in outputs[-1]
+    assert outputs[4].startswith("⚠️") and "send" in outputs[4]
+
+
+def assert_same_outputs(got: tuple, expected: tuple) -> None:
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected, strict=True):
+        if isinstance(b, np.ndarray):
+            np.testing.assert_array_equal(a, b)
+        else:
+            assert a == b
+
+
+@pytest.mark.parametrize("name", ["seven", "four", "eight"])  # 2, 2 and 1 strokes
+def test_a_single_digit_shows_exactly_as_before(digits: dict, name: str) -> None:
+    value = pad_value(digits[name]["strokes"])
+    outputs = app.read_pad(value)
+    assert_same_outputs(outputs[:5], app.shown(app.CLASSIFIER.predict(value, maps=True)))  # what the page showed
+    assert outputs[4] == f"The network reads **{digits[name]['label']}** ({max(outputs[0].values()):.0%} sure)."
+    assert outputs[5:] == (None, StrokePad.show_boxes([]), None)
+
+
+@pytest.mark.parametrize("names, text", [(["four", "two"], "42"), (["two", "zero", "two", "six"], "2026")])
+def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, names: list[str], text: str) -> None:
+    value = number_value(digits, names)
+    label, network_input, c1, c3, status, strip, boxes, kept = app.read_pad(value)
+    assert isinstance(kept, NumberReading) and kept.text == text
+    assert f"**{text}**" in status and f"digit {len(text)} of {len(text)}" in status and "last drawn" in status
+    # The label and the maps follow the last digit drawn, the rightmost here.
+    last = kept.digits[-1]
+    assert max(label, key=label.get) == text[-1] and f"a **{text[-1]}**" in status
+    assert_same_outputs((label, network_input, c1, c3), app.shown(last)[:4])
+    # The strip: every digit's input, digit and confidence, the last one marked as shown.
+    assert strip["selected"] == len(text) - 1
+    assert [d["digit"] for d in strip["digits"]] == [int(c) for c in text]
+    assert [d["selected"] for d in strip["digits"]] == [False] * (len(text) - 1) + [True]
+    for shown_digit, pred in zip(strip["digits"], kept.digits, strict=True):
+        assert shown_digit["sure"] == f"{pred.confidence:.0%}"
+        decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(shown_digit["src"].split(",", 1)[1]))))
+        np.testing.assert_array_equal(decoded, (pred.model_input * 255).round().astype(np.uint8))
+    json.dumps(strip)  # it travels as JSON
+    # One box per digit, left to right, around the ink (the brush's half width beyond the strokes).
+    assert boxes == StrokePad.show_boxes(app.drawing_boxes(kept))
+    sent = boxes["boxes"]
+    assert len(sent) == len(text) and [b[0] for b in sent] == sorted(b[0] for b in sent)
+    assert "value" not in boxes  # an update of the boxes only: the pad's strokes stay as drawn
+    for (x0, y0, x1, y1), stroke_box in zip(sent, kept.boxes, strict=True):
+        assert (x0, y0) == pytest.approx(np.array(stroke_box[:2]) - app.BRUSH / 2)
+        assert (x1, y1) == pytest.approx(np.array(stroke_box[2:]) + app.BRUSH / 2)
+
+
+def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dict, monkeypatch) -> None:
+    _, _, _, _, _, strip, _, kept = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a pick read the drawing again")
+
+    monkeypatch.setattr(app.CLASSIFIER, "read_number", no_reading)
+    monkeypatch.setattr(app.CLASSIFIER, "predict", no_reading)
+    picked = {**strip, "selected": 1}  # what strip.js sends after a click on the second digit
+    label, network_input, c1, c3, status = app.pick_digit(DigitStrip().preprocess(picked), kept)
+    assert max(label, key=label.get) == "0"
+    assert "**2026**" in status and "digit 2 of 4, a **0**" in status and "picked" in status
+    assert_same_outputs((label, network_input, c1, c3), app.shown(kept.digits[1])[:4])
+    # A pick that no longer fits the reading kept (a newer one replaced it), or no reading: nothing changes.
+    for index, reading in [(4, kept), (None, kept), (0, None)]:
+        assert app.pick_digit(index, reading) == (gr.skip(),) * 5
+
+
+@pytest.mark.parametrize(
+    "payload, index",
+    [
+        ({"selected": 2}, 2),
+        ({"selected": -1}, None),
+        ({"selected": "2"}, None),
+        ({"selected": True}, None),
+        (None, None),
+        ("2", None),
+    ],
+)
+def test_the_strip_hands_python_the_picked_index_only(payload, index) -> None:
+    assert DigitStrip().preprocess(payload) == index
+
+
+def test_more_than_twelve_digits_get_lenets_message_in_the_status(digits: dict) -> None:
+    names = ["two", "zero", "two", "six", "seven", "three", "four", "five", "eight", "nine", "zero", "two", "six"]
+    outputs = app.read_pad(number_value(digits, names))
+    assert_cleared(outputs, "more than 12 digits")
+    assert outputs[4].startswith("⚠️")
 
 
 def test_read_strokes_answers_with_digit_confidence_and_probabilities(digits: dict) -> None:
@@ -148,6 +261,48 @@ def test_read_strokes_answers_with_digit_confidence_and_probabilities(digits: di
         assert answer["confidence"] == max(answer["probabilities"])
     # The bare list of strokes works too, in any units (here the pen set's millimetres).
     assert app.read_strokes([s.tolist() for s in digits["three"]["strokes"]])["digit"] == 3
+
+
+def test_read_strokes_of_one_digit_gives_predicts_reading_and_its_text(digits: dict) -> None:
+    value = pad_value(digits["seven"]["strokes"])
+    answer, pred = app.read_strokes(value), app.CLASSIFIER.predict(value)
+    assert answer["text"] == "7"
+    assert (answer["digit"], answer["confidence"], answer["probabilities"]) == (
+        7,
+        pred.confidence,
+        list(pred.probabilities),
+    )
+    (digit,) = answer["digits"]
+    assert digit["digit"] == 7 and digit["confidence"] == pred.confidence and len(digit["box"]) == 4
+
+
+def test_read_strokes_reads_a_number_with_each_digits_box(digits: dict) -> None:
+    value = number_value(digits, ["two", "zero", "two", "six"])
+    answer = app.read_strokes(value)
+    reading = app.CLASSIFIER.read_number(value)
+    assert answer["text"] == "2026" == reading.text
+    assert [d["digit"] for d in answer["digits"]] == [2, 0, 2, 6]
+    assert [tuple(d["box"]) for d in answer["digits"]] == list(reading.boxes)  # the strokes' boxes, pad units
+    assert [d["confidence"] for d in answer["digits"]] == [p.confidence for p in reading.digits]
+    # The top level describes the last digit drawn, as the page's label does.
+    assert answer["digit"] == 6 and answer["probabilities"] == list(reading.digits[-1].probabilities)
+    assert answer["confidence"] == answer["digits"][-1]["confidence"]
+    json.dumps(answer)
+
+
+def test_the_readmes_read_strokes_example_reads_42() -> None:
+    lines = (ROOT / "README.md").read_text().splitlines()
+    four, two = (
+        ast.literal_eval(next(t for t in lines if t.startswith(f"{name} = ")).split("=", 1)[1].split("#")[0].strip())
+        for name in ("four", "two")
+    )
+    answer = app.read_strokes({"strokes": four + two, "width": 280, "height": 280})
+    assert answer["text"] == "42" and answer["digit"] == 2
+
+
+def test_read_strokes_refuses_more_than_twelve_digits(digits: dict) -> None:
+    with pytest.raises(gr.Error, match="more than 12 digits"):
+        app.read_strokes([[[k * 10, 0], [k * 10, 50]] for k in range(60)])  # 60 bars: refused before reading
 
 
 @pytest.mark.parametrize(
@@ -163,6 +318,41 @@ def test_read_strokes_answers_with_digit_confidence_and_probabilities(digits: di
 def test_read_strokes_refuses_with_a_clear_gr_error(payload, message: str) -> None:
     with pytest.raises(gr.Error, match=message):
         app.read_strokes(payload)
+
+
+@pytest.fixture(scope="module")
+def number_image(tmp_path_factory, digits: dict) -> Path:
+    """A PNG of "2026" written with real pen strokes, black on white."""
+    strokes = number_strokes(digits, ["two", "zero", "two", "six"])
+    path = tmp_path_factory.mktemp("number") / "2026.png"
+    render(strokes, canvas=600, brush=12, style="rgb_white", rng=np.random.default_rng(1)).save(path)
+    return path
+
+
+def test_read_number_reads_an_image_file(number_image: Path) -> None:
+    answer = app.read_number(file_data(number_image), trusted=[number_image.parent])
+    assert answer["text"] == "2026" and [d["digit"] for d in answer["digits"]] == [2, 0, 2, 6]
+    width, height = Image.open(number_image).size
+    x0s = []
+    for d in answer["digits"]:
+        x0, y0, x1, y1 = d["box"]  # in the image's pixels
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height and 0.5 < d["confidence"] <= 1
+        x0s.append(x0)
+    assert x0s == sorted(x0s)
+    json.dumps(answer)
+
+
+def test_read_number_refuses_a_blank_image_and_anything_not_uploaded(bad_files: dict, number_image: Path) -> None:
+    with pytest.raises(gr.Error, match="blank"):
+        app.read_number(file_data(bad_files["blank.png"]), trusted=[bad_files["blank.png"].parent])
+    with pytest.raises(gr.Error, match="Cannot read garbage.png"):
+        app.read_number(file_data(bad_files["garbage.png"]), trusted=[bad_files["garbage.png"].parent])
+    with pytest.raises(gr.Error) as info:
+        app.read_number(file_data(number_image))  # a real image, but not an upload
+    assert info.value.message == app.NOT_UPLOADED
+    for payload in (None, "/etc/passwd", {"strokes": []}):
+        with pytest.raises(gr.Error, match="No image"):
+            app.read_number(payload)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
@@ -316,8 +506,21 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
     assert [c.get_block_name() for c in fns["predict"].outputs] == ["label"]  # no images on the API path
     assert fns["read_strokes"].api_name == "read_strokes" and fns["read_strokes"].api_visibility == "public"
     assert [c.get_block_name() for c in fns["read_strokes"].outputs] == ["json"]
+    number = fns["read_number"]
+    assert number.api_name == "read_number" and number.api_visibility == "public"
+    assert [c.get_block_name() for c in number.outputs] == ["json"] and number.preprocess is False
+    assert number.concurrency_id == fns["predict"].concurrency_id == "read_file"
+    assert number.concurrency_limit == app.FILE_READERS
+    # The Draw tab: the reading also fills the strip, boxes the digits on the pad and is kept for picking.
+    strip, kept = reading.outputs[5], reading.outputs[7]
+    assert isinstance(strip, DigitStrip) and strip.elem_id == "digits" and reading.outputs[6] is pad
+    assert isinstance(kept, gr.State)
+    picking = fns["pick_digit"]
+    assert picking.inputs == [strip, kept] and picking.outputs == reading.outputs[:5]
+    assert [t[1] for t in picking.targets] == ["input"] and picking.queue is False
+    assert picking.api_visibility == "private" and picking.show_progress == "hidden"
     ids = {getattr(b, "elem_id", None): b for b in app.demo.blocks.values()}
-    assert {"sketchpad", "prediction", "network-input", "c1-maps", "c3-maps", "upload", "status"} <= set(ids)
+    assert {"sketchpad", "prediction", "network-input", "c1-maps", "c3-maps", "upload", "status", "digits"} <= set(ids)
     assert all(isinstance(ids[i], PixelImage) for i in ("network-input", "c1-maps", "c3-maps"))
     assert not any(isinstance(b, gr.Sketchpad) for b in app.demo.blocks.values())
 
@@ -378,8 +581,15 @@ def test_predict_through_gradio_client_reports_unusable_images(
 
 def test_the_api_lists_predict_and_read_strokes_and_hides_the_ui_events(client: Client) -> None:
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert {"/predict", "/read_strokes"} <= set(endpoints)
-    assert not {"/read_pad", "/read_upload"} & set(endpoints)
+    assert {"/predict", "/read_strokes", "/read_number"} <= set(endpoints)
+    assert not {"/read_pad", "/read_upload", "/pick_digit"} & set(endpoints)
+
+
+def test_read_number_through_gradio_client(client: Client, number_image: Path, bad_files: dict) -> None:
+    result = client.predict(handle_file(str(number_image)), api_name="/read_number")  # as the README shows
+    assert result["text"] == "2026" and [d["digit"] for d in result["digits"]] == [2, 0, 2, 6]
+    with pytest.raises(AppError, match="blank"):
+        client.predict(handle_file(str(bad_files["blank.png"])), api_name="/read_number")
 
 
 def test_read_strokes_through_gradio_client(client: Client, digits: dict) -> None:
@@ -387,6 +597,8 @@ def test_read_strokes_through_gradio_client(client: Client, digits: dict) -> Non
         answer = client.predict(pad_value(d["strokes"]), api_name="/read_strokes")
         assert answer["digit"] == d["label"], name
         assert len(answer["probabilities"]) == 10 and 0.5 < answer["confidence"] <= 1
+    answer = client.predict(number_value(digits, ["four", "two"]), api_name="/read_strokes")
+    assert answer["text"] == "42" and [d["digit"] for d in answer["digits"]] == [4, 2]
 
 
 def test_predict_with_the_readmes_curl_flow(server_url: str) -> None:

@@ -17,6 +17,7 @@ from browser_helpers import (
     canvas_box,
     clear_canvas,
     draw_digit,
+    draw_stroke,
     free_port,
     label_text,
     launch_chromium,
@@ -43,6 +44,8 @@ INK_PIXELS_JS = f"""() => {{
   return n;
 }}"""
 NETWORK_INPUT_SRC_JS = "() => document.querySelector('#network-input img')?.getAttribute('src') || ''"
+BOXES_JS = "() => Number(document.querySelector('#sketchpad canvas.overlay').dataset.boxes || 0)"  # boxes drawn
+STATUS_JS = "() => document.querySelector('#status').textContent"
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +101,38 @@ def wait_for_hint(page) -> None:
     )
 
 
+def draw_number(page, names: list[str], pause_ms: int = 150) -> None:
+    """Write real pen digits side by side with the mouse, left to right, each in its own slot across the pad."""
+    digits, box = pen_digits(), canvas_box(page)
+    width = box["width"] / len(names)
+    for k, name in enumerate(names):
+        slot = {**box, "x": box["x"] + k * width, "width": width}
+        for points in screen_strokes(digits[name]["strokes"], slot):
+            draw_stroke(page, points)
+            page.wait_for_timeout(pause_ms)
+
+
+def gradio_calls(page) -> int:
+    """The requests the page has sent to the app's API so far (readings and picks)."""
+    return sum("/gradio_api/" in u for u in page.requests)
+
+
+def wait_for_call_after(page, calls: int) -> None:
+    """Wait until the page has sent the app a request beyond the first ``calls``."""
+    for _ in range(ANSWER_MS // 50):
+        if gradio_calls(page) > calls:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page sent no request")
+
+
+def wait_for_number(page, text: str) -> None:
+    """The status reads the number ``text``, and still does once any reading on its way has arrived."""
+    page.wait_for_function(f"() => ({STATUS_JS})().includes('reads {text}.')", timeout=ANSWER_MS)
+    page.wait_for_timeout(SETTLE_MS)
+    assert f"reads {text}." in page.evaluate(STATUS_JS)
+
+
 def test_draw_digits_with_the_mouse_each_is_read_with_its_views(browser_page) -> None:
     page = browser_page
     digits = pen_digits()
@@ -110,6 +145,7 @@ def test_draw_digits_with_the_mouse_each_is_read_with_its_views(browser_page) ->
         wait_for_label(page, digit)
         status = page.locator("#status").inner_text()
         assert "**" not in status and digit in status
+        assert page.evaluate(BOXES_JS) == 0 and page.locator("#digits button").count() == 0  # one digit: as before
         for view in ("#network-input", "#c1-maps", "#c3-maps"):
             assert page.locator(f"{view} img").count() == 1
             assert page.locator(f"{view} img").get_attribute("src").startswith("data:image/png;base64,")
@@ -120,6 +156,58 @@ def test_draw_digits_with_the_mouse_each_is_read_with_its_views(browser_page) ->
     # Every reading came inside its event's answer: no output image was fetched as a file.
     fetched = [u for u in page.requests[before:] if "/file=" in u or "/file/" in u]
     assert fetched == []
+
+
+@pytest.mark.parametrize("names, text", [(["four", "two"], "42"), (["two", "zero", "two", "six"], "2026")])
+def test_write_a_number_and_it_is_read_with_a_box_per_digit(browser_page, names: list[str], text: str) -> None:
+    page = browser_page
+    wait_for_hint(page)
+    draw_number(page, names)
+    wait_for_number(page, text)
+    assert page.evaluate(BOXES_JS) == len(text)
+    # The strip: each digit's input, digit and confidence; the last one drawn is the one shown.
+    strip = page.locator("#digits button")
+    assert strip.count() == len(text)
+    assert [strip.nth(k).locator(".read").inner_text() for k in range(len(text))] == list(text)
+    assert all(strip.nth(k).locator("img").get_attribute("src").startswith("data:image/png") for k in range(len(text)))
+    assert page.locator("#digits button.selected").count() == 1
+    assert strip.nth(len(text) - 1).get_attribute("aria-pressed") == "true"
+    assert label_text(page) == text[-1] and f"digit {len(text)} of {len(text)}" in page.evaluate(STATUS_JS)
+    # Drawing the boxes leaves the strokes alone and starts no new reading.
+    ink, calls = page.evaluate(INK_PIXELS_JS), gradio_calls(page)
+    page.wait_for_timeout(SETTLE_MS)
+    assert gradio_calls(page) == calls and page.evaluate(INK_PIXELS_JS) == ink > 0
+
+    # Picking the first digit shows its top 3 and maps; the number, its boxes and the strokes stay.
+    strip.nth(0).click()
+    wait_for_label(page, text[0])
+    status = page.evaluate(STATUS_JS)
+    assert f"reads {text}." in status and f"digit 1 of {len(text)}" in status and "picked" in status
+    assert strip.nth(0).get_attribute("aria-pressed") == "true" and page.locator("#digits button.selected").count() == 1
+    assert page.evaluate(BOXES_JS) == len(text) and page.evaluate(INK_PIXELS_JS) == ink
+
+    # A speck far below the digits is no digit; undoing it leaves the boxes as they were (the same boxes again).
+    box = canvas_box(page)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.92
+    calls = gradio_calls(page)
+    draw_stroke(page, np.array([[x, y], [x + 2, y + 1]]))
+    wait_for_call_after(page, calls)
+    page.wait_for_timeout(SETTLE_MS)
+    calls = gradio_calls(page)
+    undo_stroke(page)
+    wait_for_call_after(page, calls)
+    page.wait_for_timeout(SETTLE_MS)
+    assert page.evaluate(BOXES_JS) == len(text) and f"reads {text}." in page.evaluate(STATUS_JS)
+
+    # Undo takes the last digit's last stroke back: the pad kept every stroke through the readings and boxes.
+    undo_stroke(page)
+    left = text[:-1]  # one digit left shows as a single digit always did: no box
+    page.wait_for_function(f"() => ({BOXES_JS})() === {len(left) if len(left) > 1 else 0}", timeout=ANSWER_MS)
+    page.wait_for_timeout(SETTLE_MS)
+    assert f"reads {left}" in page.evaluate(STATUS_JS) and label_text(page) == left[-1]
+    clear_canvas(page)
+    wait_for_hint(page)
+    assert page.evaluate(BOXES_JS) == 0 and page.locator("#digits button").count() == 0
 
 
 def test_a_reading_appears_before_pen_up_on_a_slow_stroke(browser_page) -> None:

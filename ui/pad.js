@@ -64,7 +64,9 @@ function drawBoxes() {
   ctx.strokeStyle = getComputedStyle(overlay).color;
   ctx.lineWidth = Math.max(1, size / 140);
   ctx.setLineDash([size / 35, size / 70]);
-  for (const [x0, y0, x1, y1] of props.boxes || []) ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+  const boxes = props.boxes || [];
+  for (const [x0, y0, x1, y1] of boxes) ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+  overlay.dataset.boxes = String(boxes.length); // what the overlay shows, for tests and assistive checks
 }
 
 // Each send is one "input" event. Setting props.value also makes Gradio announce "change" on its
@@ -113,8 +115,8 @@ function up(e) {
 function undo() {
   if (!strokes.length) return;
   strokes.pop();
-  props.boxes = [];
-  drawBoxes();
+  // The boxes stay until the reading this sends redraws them: cleared here, they would stay cleared
+  // whenever that reading's boxes equal the last ones Python sent (Gradio only passes on changes).
   redraw();
   send();
 }

@@ -30,7 +30,7 @@ CSS = (HERE / "pad.css").read_text(encoding="utf-8")
 TEMPLATE = """
 <div class="pad">
   <div class="surface">
-    <canvas class="ink" role="img" aria-label="Drawing pad: draw one digit"></canvas>
+    <canvas class="ink" role="img" aria-label="Drawing pad: draw a digit or a number"></canvas>
     <canvas class="overlay" aria-hidden="true"></canvas>
   </div>
   <div class="tools">
