@@ -48,9 +48,10 @@ DRAW_HINT = (
 )
 NO_STROKES = f"No strokes were sent: {strokes.STROKES_HELP}."
 # Gradio's queue rebuilds a pandas summary of up to 10,000 past events after every event, for its
-# monitoring page (off here): ~9 ms per event once 10,000 are recorded, and a pad that reads while
-# you draw makes that many in a busy hour. Summarise rarely, over few events (tests/bench_app.py --soak).
-# The queue reads these when demo.queue() builds it; a value set in the environment wins.
+# monitoring page (off here): ~9 ms per event once 10,000 are recorded, and a client that reads
+# while someone draws (/read_strokes) makes that many in a busy hour. Summarise rarely, over few
+# events (tests/bench_app.py --only soak). The queue reads these when demo.queue() builds it; a
+# value set in the environment wins.
 QUEUE_ANALYTICS = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000000", "GRADIO_ANALYTICS_MAX_EVENTS": "1000"}
 UPLOAD_HINT = "📷 **Upload a photo or scan** of one handwritten digit, dark ink on light paper, or click an example."
 NO_IMAGE = "No image was given: send a PNG or JPEG of one handwritten digit as a file (gradio_client: handle_file)."

@@ -54,7 +54,6 @@ from browser_helpers import (  # noqa: E402
     LABEL_TEXT_JS,
     PAD_CANVAS,
     clear_canvas,
-    draw_stroke,
     launch_chromium,
     pen_digits,
     screen_strokes,
@@ -226,8 +225,7 @@ def bench_predict(calls: int) -> None:
 
 
 def open_page(browser, url: str, canvas: str):
-    """A desktop page with the timing script, and a CDP session to set its network conditions; the page
-    counts its requests in ``page.request_count``."""
+    """A desktop page with the timing script and a request count (``page.request_count``), and its CDP session."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.request_count = 0
 
@@ -261,8 +259,7 @@ def ready_to_draw(page, side: str) -> None:
 
 
 def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[float, int]:
-    """Draw one stroke on a clear canvas; pen-up -> reading shown in ms, and the requests the page sent from
-    pen-up until then; leave the canvas clear."""
+    """One stroke on a clear canvas: (pen-up -> reading shown in ms, requests sent meanwhile); leaves it clear."""
     ready_to_draw(page, side)
     page.mouse.move(*points[0])
     page.mouse.down()
@@ -286,6 +283,16 @@ def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[fl
     return ms, after_pen_up
 
 
+def wait_idle(procs, quiet_s: float = 0.3, timeout_s: float = 30.0) -> None:
+    """Wait until the servers use almost no CPU for ``quiet_s``: one side's backlog must not slow the other's trial."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(p.pid) for p in procs)
+        time.sleep(quiet_s)
+        if sum(cpu_seconds(p.pid) for p in procs) - before < 0.02:
+            return
+
+
 def bench_pen_up(rounds: int) -> None:
     """Pen-up -> reading shown on app.py and on the minimal sketchpad demo, locally and at REMOTE_MS."""
     from playwright.sync_api import sync_playwright
@@ -304,6 +311,12 @@ def bench_pen_up(rounds: int) -> None:
                 "ref": open_page(browser, ref_url, SKETCHPAD_CANVAS),
             }
             canvases = {"app": PAD_CANVAS, "ref": SKETCHPAD_CANVAS}
+            for side, (page, cdp) in pages.items():  # a first, cold trial per side and condition, not counted
+                page.bring_to_front()
+                for ms in conditions.values():
+                    set_round_trip(cdp, ms)
+                    box = page.locator(canvases[side]).first.bounding_box()
+                    pen_up_trial(page, side, screen_strokes(digits["seven_b"]["strokes"], box)[0], "7")
             for r in range(rounds):
                 for k, name in enumerate(ONE_STROKE):
                     for condition, ms in conditions.items():
@@ -313,9 +326,12 @@ def bench_pen_up(rounds: int) -> None:
                             set_round_trip(cdp, ms)
                             box = page.locator(canvases[side]).first.bounding_box()
                             points = screen_strokes(digits[name]["strokes"], box)[0]
+                            wait_idle(procs.values())
                             before = cpu_seconds(procs[side].pid)
-                            times[condition][side].append(pen_up_trial(page, side, points, str(digits[name]["label"])))
+                            ms, sent = pen_up_trial(page, side, points, str(digits[name]["label"]))
                             cpu[side] += cpu_seconds(procs[side].pid) - before
+                            times[condition][side].append(ms)
+                            requests[side] += sent
             browser.close()
     print(f"\npen-up -> reading shown, headless Chromium, {len(ONE_STROKE)} one-stroke real pen digits x {rounds}")
     for condition in conditions:
@@ -337,12 +353,28 @@ def bench_pen_up(rounds: int) -> None:
     )
 
 
+def paced_stroke(page, points: np.ndarray, seconds: float) -> float:
+    """One mouse stroke spread evenly over ``seconds`` (longer if the browser is slower); its duration in s."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    start = time.perf_counter()
+    for i, (x, y) in enumerate(points[1:], 1):
+        page.mouse.move(x, y)
+        ahead = start + seconds * i / (len(points) - 1) - time.perf_counter()
+        if ahead > 0:
+            page.wait_for_timeout(ahead * 1000)
+    took = time.perf_counter() - start
+    page.mouse.up()
+    return took
+
+
 def bench_live(rounds: int) -> None:
     """Readings shown before pen-up while one stroke takes LIVE_STROKE_S to draw, locally and at REMOTE_MS."""
     from playwright.sync_api import sync_playwright
 
     digits = pen_digits()
     counts: dict[str, list[int]] = {"local": [], f"{REMOTE_MS} ms round trip": []}
+    durations: list[float] = []
     with served(APP) as (_, url), sync_playwright() as pw:
         browser = launch_chromium(pw)
         page, cdp = open_page(browser, url, PAD_CANVAS)
@@ -352,12 +384,15 @@ def bench_live(rounds: int) -> None:
                     set_round_trip(cdp, ms)
                     ready_to_draw(page, "app")
                     points = screen_strokes(digits[name]["strokes"], page.locator(PAD_CANVAS).bounding_box())[0]
-                    draw_stroke(page, points, step_ms=LIVE_STROKE_S * 1000 / len(points))
+                    durations.append(paced_stroke(page, points, LIVE_STROKE_S))
                     page.wait_for_function("() => window.__finalAt > 0", timeout=ANSWER_MS)
                     counts[condition].append(page.evaluate("() => window.__before"))
                     clear_canvas(page)
         browser.close()
-    print(f"\nreadings shown before pen-up, one stroke drawn in {LIVE_STROKE_S:.0f} s (the minimal demo: none)")
+    print(
+        f"\nreadings shown before pen-up, one stroke drawn in {LIVE_STROKE_S:.0f} s (took p50"
+        f" {statistics.median(durations):.2f} s, max {max(durations):.2f} s here; the minimal demo: none)"
+    )
     for condition, c in counts.items():
         print(f"  {condition:>20}: median {statistics.median(c):.0f}, min {min(c)}, max {max(c)}   n={len(c)}")
 
