@@ -53,7 +53,7 @@ CUTS_PER_HEIGHT = 4.0  # candidate cuts per digit height of a component's width 
 CUT_BEND = 0.15  # a cut may bend this far either side of its column, round the strokes of overlapping digits
 MAX_CUTS = 3 * MAX_DIGITS  # in the whole image
 # The score of a candidate digit, in nats against the classifier's log-probability of its best guess.
-# Set on numbers of the writers the bundled weights trained on (python -m lenet.evaluate --numbers measures others).
+# Set on numbers of the writers of pen folds 1 and 2 of 3 (python -m lenet.evaluate --numbers measures fold 0).
 # The classifier's log-probability counts this many times: more for images, whose slices of touching
 # digits read less clearly than whole strokes, so that an unsure whole loses to two sure parts.
 STROKE_TRUST, IMAGE_TRUST = 1.0, 3.0
