@@ -295,6 +295,21 @@ def pixel_image(label: str, elem_id: str) -> PixelImage:
     return PixelImage(label=label, elem_id=elem_id)
 
 
+def file_endpoint(fn: Any, output: gr.Component, api_name: str) -> None:
+    """An API endpoint reading one uploaded image file with ``fn``; file readers are shared (FILE_READERS)."""
+    image = gr.Image(type="filepath", visible=False)
+    image.data_model = ApiImageData  # same schema for the API docs; see ApiImageData
+    gr.Button(visible=False).click(
+        fn,
+        image,
+        output,
+        preprocess=False,
+        api_name=api_name,
+        concurrency_limit=FILE_READERS,
+        concurrency_id="read_file",
+    )
+
+
 def build() -> gr.Blocks:
     """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
@@ -363,41 +378,12 @@ def build() -> gr.Blocks:
             concurrency_id="read_file",
         )
 
-        # /predict: its own event on hidden components, so API calls carry no images back.
-        api_image = gr.Image(type="filepath", visible=False)
-        api_image.data_model = ApiImageData  # same schema for the API docs; see ApiImageData
-        api_label = gr.Label(visible=False)
-        api_trigger = gr.Button(visible=False)
-        api_trigger.click(
-            predict,
-            api_image,
-            api_label,
-            preprocess=False,
-            api_name="predict",
-            concurrency_limit=FILE_READERS,
-            concurrency_id="read_file",
-        )
-
+        # The API: each endpoint its own event on hidden components, so calls carry no images back.
+        file_endpoint(predict, gr.Label(visible=False), "predict")
+        file_endpoint(read_number, gr.JSON(visible=False), "read_number")
         # /read_strokes: the pad's JSON in, the reading out as JSON.
-        api_strokes = gr.JSON(visible=False)
-        api_reading = gr.JSON(visible=False)
-        api_strokes_trigger = gr.Button(visible=False)
-        api_strokes_trigger.click(read_strokes, api_strokes, api_reading, api_name="read_strokes")
-
-        # /read_number: an image file in, the number out as JSON; reads files as /predict does.
-        api_number_image = gr.Image(type="filepath", visible=False)
-        api_number_image.data_model = ApiImageData
-        api_number = gr.JSON(visible=False)
-        api_number_trigger = gr.Button(visible=False)
-        api_number_trigger.click(
-            read_number,
-            api_number_image,
-            api_number,
-            preprocess=False,
-            api_name="read_number",
-            concurrency_limit=FILE_READERS,
-            concurrency_id="read_file",
-        )
+        api_strokes, api_reading = gr.JSON(visible=False), gr.JSON(visible=False)
+        gr.Button(visible=False).click(read_strokes, api_strokes, api_reading, api_name="read_strokes")
     for name, value in QUEUE_ANALYTICS.items():
         os.environ.setdefault(name, value)
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)

@@ -35,11 +35,11 @@ EXAMPLES = {p.name: int(p.stem[-1]) for p in EXAMPLES_DIR.iterdir()}
 PAD = StrokePad().size
 
 
-def pad_value(strokes: list[np.ndarray], size: int = PAD) -> dict:
-    """What the pad sends: the strokes in pad units (a digit 60% of the pad tall, centred), and the pad's size."""
+def pad_value(strokes: list[np.ndarray], size: int = PAD, fill: float = 0.6) -> dict:
+    """What the pad sends: the strokes in pad units (their longer side ``fill`` of the pad, centred), and its size."""
     allp = np.concatenate(strokes)
     lo, extent = allp.min(0), allp.max(0) - allp.min(0)
-    scale = 0.6 * size / extent.max()
+    scale = fill * size / extent.max()
     offset = (size - extent * scale) / 2
     return {
         "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
@@ -56,16 +56,7 @@ def number_strokes(digits: dict[str, dict], names: list[str], gap: float = 0.3) 
 
 def number_value(digits: dict[str, dict], names: list[str], size: int = PAD) -> dict:
     """What the pad sends for a number written across it: the strokes fitted to 85% of its width."""
-    strokes = number_strokes(digits, names)
-    allp = np.concatenate(strokes)
-    lo, extent = allp.min(0), allp.max(0) - allp.min(0)
-    scale = 0.85 * size / extent.max()
-    offset = (size - extent * scale) / 2
-    return {
-        "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
-        "width": size,
-        "height": size,
-    }
+    return pad_value(number_strokes(digits, names), size, fill=0.85)
 
 
 def file_data(path: Path | str) -> dict:
