@@ -293,7 +293,7 @@ def wait_idle(procs, quiet_s: float = 0.3, timeout_s: float = 30.0) -> None:
             return
 
 
-def bench_pen_up(rounds: int) -> None:
+def bench_pen_up(rounds: int, verbose: bool = False) -> None:
     """Pen-up -> reading shown on app.py and on the minimal sketchpad demo, locally and at REMOTE_MS."""
     from playwright.sync_api import sync_playwright
 
@@ -332,6 +332,8 @@ def bench_pen_up(rounds: int) -> None:
                             cpu[side] += cpu_seconds(procs[side].pid) - before
                             times[condition][side].append(ms)
                             requests[side] += sent
+                            if verbose:
+                                print(f"    {side} {condition:>18} {name:>7}: {ms:7.1f} ms, {sent} requests")
             browser.close()
     print(f"\npen-up -> reading shown, headless Chromium, {len(ONE_STROKE)} one-stroke real pen digits x {rounds}")
     for condition in conditions:
@@ -541,6 +543,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--calls", type=int, default=40, help="/predict calls per app (default: 40)")
     p.add_argument("--rounds", type=int, default=2, help="rounds of the 7 one-stroke digits (default: 2)")
+    p.add_argument("--trials", action="store_true", help="pen-up: print every trial (default: off)")
     p.add_argument("--drawers", type=int, default=32, help="load: users drawing at once (default: 32)")
     p.add_argument("--strokes", type=int, default=12, help="load: strokes each drawer sends (default: 12)")
     p.add_argument("--soak-events", type=int, default=20_000, help="soak: events in all (default: 20000)")
@@ -559,7 +562,7 @@ def main(argv: list[str] | None = None) -> None:
     if "predict" in parts:
         bench_predict(args.calls)
     if "pen-up" in parts:
-        bench_pen_up(args.rounds)
+        bench_pen_up(args.rounds, args.trials)
     if "live" in parts:
         bench_live(args.rounds)
     if "load" in parts:
