@@ -454,13 +454,13 @@ def bench_load(drawers: int, strokes: int) -> None:
         threads = [threading.Thread(target=drawer, args=(k,)) for k in range(drawers)]
         for th in threads:
             th.start()
-        cpu = cpu_seconds(proc.pid)
+        cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
         barrier.wait()
         t = time.perf_counter()
         for th in threads:
             th.join()
         wall = time.perf_counter() - t
-        cpu = cpu_seconds(proc.pid) - cpu
+        cpu, client_cpu = cpu_seconds(proc.pid) - cpu, time.process_time() - client_cpu
         for c in clients:
             c.close()
     calls = drawers * strokes
@@ -471,6 +471,10 @@ def bench_load(drawers: int, strokes: int) -> None:
     print(
         f"  server CPU per stroke: {cpu / calls * 1e3:.1f} ms = {cpu / calls * 1e3 / in_process_ms:.1f}x"
         f" Classifier.predict on the same strokes in-process ({in_process_ms:.2f} ms)"
+    )
+    print(
+        f"  the {drawers} gradio_client users (this process, same cores): CPU {client_cpu / calls * 1e3:.1f} ms per"
+        f" stroke, {client_cpu / wall:.2f} cores; the server {cpu / wall:.2f} cores"
     )
     print(f"  {len(errors)} errors, {len(wrong)} answers unlike in-process, of {calls} calls")
     for line in (errors + wrong)[:5]:
