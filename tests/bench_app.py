@@ -293,7 +293,7 @@ def wait_idle(procs, quiet_s: float = 0.3, timeout_s: float = 30.0) -> None:
             return
 
 
-def bench_pen_up(rounds: int) -> None:
+def bench_pen_up(rounds: int, verbose: bool = False) -> None:
     """Pen-up -> reading shown on app.py and on the minimal sketchpad demo, locally and at REMOTE_MS."""
     from playwright.sync_api import sync_playwright
 
@@ -332,6 +332,8 @@ def bench_pen_up(rounds: int) -> None:
                             cpu[side] += cpu_seconds(procs[side].pid) - before
                             times[condition][side].append(ms)
                             requests[side] += sent
+                            if verbose:
+                                print(f"    {side} {condition:>18} {name:>7}: {ms:7.1f} ms, {sent} requests")
             browser.close()
     print(f"\npen-up -> reading shown, headless Chromium, {len(ONE_STROKE)} one-stroke real pen digits x {rounds}")
     for condition in conditions:
@@ -452,13 +454,13 @@ def bench_load(drawers: int, strokes: int) -> None:
         threads = [threading.Thread(target=drawer, args=(k,)) for k in range(drawers)]
         for th in threads:
             th.start()
-        cpu = cpu_seconds(proc.pid)
+        cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
         barrier.wait()
         t = time.perf_counter()
         for th in threads:
             th.join()
         wall = time.perf_counter() - t
-        cpu = cpu_seconds(proc.pid) - cpu
+        cpu, client_cpu = cpu_seconds(proc.pid) - cpu, time.process_time() - client_cpu
         for c in clients:
             c.close()
     calls = drawers * strokes
@@ -469,6 +471,10 @@ def bench_load(drawers: int, strokes: int) -> None:
     print(
         f"  server CPU per stroke: {cpu / calls * 1e3:.1f} ms = {cpu / calls * 1e3 / in_process_ms:.1f}x"
         f" Classifier.predict on the same strokes in-process ({in_process_ms:.2f} ms)"
+    )
+    print(
+        f"  the {drawers} gradio_client users (this process, same cores): CPU {client_cpu / calls * 1e3:.1f} ms per"
+        f" stroke, {client_cpu / wall:.2f} cores; the server {cpu / wall:.2f} cores"
     )
     print(f"  {len(errors)} errors, {len(wrong)} answers unlike in-process, of {calls} calls")
     for line in (errors + wrong)[:5]:
@@ -541,6 +547,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--calls", type=int, default=40, help="/predict calls per app (default: 40)")
     p.add_argument("--rounds", type=int, default=2, help="rounds of the 7 one-stroke digits (default: 2)")
+    p.add_argument("--trials", action="store_true", help="pen-up: print every trial (default: off)")
     p.add_argument("--drawers", type=int, default=32, help="load: users drawing at once (default: 32)")
     p.add_argument("--strokes", type=int, default=12, help="load: strokes each drawer sends (default: 12)")
     p.add_argument("--soak-events", type=int, default=20_000, help="soak: events in all (default: 20000)")
@@ -559,7 +566,7 @@ def main(argv: list[str] | None = None) -> None:
     if "predict" in parts:
         bench_predict(args.calls)
     if "pen-up" in parts:
-        bench_pen_up(args.rounds)
+        bench_pen_up(args.rounds, args.trials)
     if "live" in parts:
         bench_live(args.rounds)
     if "load" in parts:
