@@ -100,7 +100,10 @@ new MutationObserver((records) => {
 }).observe(document, {childList: true, subtree: true, characterData: true, attributes: true});
 """
 TIMERS = ["__penUp", "__finalAt", "__shownAt", "__labelAt", "__readings", "__before"]
-RESET_JS = f"() => {{ for (const k of {json.dumps(TIMERS)}) window[k] = 0; }}"
+RESET_JS = (
+    f"() => {{ for (const k of {json.dumps(TIMERS)}) window[k] = 0;"
+    " performance.clearResourceTimings(); performance.setResourceTimingBufferSize(10000); }"
+)
 
 
 # -- the reference apps, each served by this script in its own process -------------------------------------
@@ -225,14 +228,8 @@ def bench_predict(calls: int) -> None:
 
 
 def open_page(browser, url: str, canvas: str):
-    """A desktop page with the timing script and a request count (``page.request_count``), and its CDP session."""
+    """A desktop page with the timing script, and its CDP session."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.request_count = 0
-
-    def count(_request) -> None:
-        page.request_count += 1
-
-    page.on("request", count)
     page.add_init_script(TIMING_JS)
     page.goto(url)
     page.wait_for_selector(canvas, timeout=ANSWER_MS)
@@ -265,7 +262,6 @@ def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[fl
     page.mouse.down()
     for x, y in points[1:]:
         page.mouse.move(x, y)
-    sent = page.request_count
     page.mouse.up()
     if side == "app":
         page.wait_for_function("() => window.__finalAt > 0", timeout=ANSWER_MS)
@@ -275,7 +271,9 @@ def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[fl
         page.wait_for_function("() => window.__labelAt > 0", timeout=ANSWER_MS)
         at = page.evaluate("() => window.__labelAt")
     ms = at - page.evaluate("() => window.__penUp")
-    after_pen_up = page.request_count - sent
+    after_pen_up = page.evaluate(
+        "() => performance.getEntriesByType('resource').filter((e) => e.startTime >= window.__penUp).length"
+    )
     shown = page.evaluate(LABEL_TEXT_JS)
     if shown != expected:
         print(f"  note: {side} read {shown!r} for a {expected}")
@@ -283,12 +281,13 @@ def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[fl
     return ms, after_pen_up
 
 
-def wait_idle(procs, quiet_s: float = 0.3, timeout_s: float = 30.0) -> None:
-    """Wait until the servers use almost no CPU for ``quiet_s``: one side's backlog must not slow the other's trial."""
+def wait_idle(page, procs, quiet_ms: int = 300, timeout_s: float = 30.0) -> None:
+    """Wait until the servers use almost no CPU for ``quiet_ms``: one side's backlog must not slow the other's trial.
+    It waits through the page, so Playwright keeps reading the browser's events meanwhile."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         before = sum(cpu_seconds(p.pid) for p in procs)
-        time.sleep(quiet_s)
+        page.wait_for_timeout(quiet_ms)
         if sum(cpu_seconds(p.pid) for p in procs) - before < 0.02:
             return
 
@@ -305,10 +304,12 @@ def bench_pen_up(rounds: int, verbose: bool = False) -> None:
     with served(APP) as (app_proc, app_url), served(reference("sketchpad")) as (ref_proc, ref_url):
         procs = {"app": app_proc, "ref": ref_proc}
         with sync_playwright() as pw:
-            browser = launch_chromium(pw)
+            # A browser each: pages of one site can share a renderer process, and then the reference's
+            # canvas exports would hold up the pad's page.
+            browsers = {"app": launch_chromium(pw), "ref": launch_chromium(pw)}
             pages = {
-                "app": open_page(browser, app_url, PAD_CANVAS),
-                "ref": open_page(browser, ref_url, SKETCHPAD_CANVAS),
+                "app": open_page(browsers["app"], app_url, PAD_CANVAS),
+                "ref": open_page(browsers["ref"], ref_url, SKETCHPAD_CANVAS),
             }
             canvases = {"app": PAD_CANVAS, "ref": SKETCHPAD_CANVAS}
             for side, (page, cdp) in pages.items():  # a first, cold trial per side and condition, not counted
@@ -326,7 +327,7 @@ def bench_pen_up(rounds: int, verbose: bool = False) -> None:
                             set_round_trip(cdp, ms)
                             box = page.locator(canvases[side]).first.bounding_box()
                             points = screen_strokes(digits[name]["strokes"], box)[0]
-                            wait_idle(procs.values())
+                            wait_idle(page, procs.values())
                             before = cpu_seconds(procs[side].pid)
                             ms, sent = pen_up_trial(page, side, points, str(digits[name]["label"]))
                             cpu[side] += cpu_seconds(procs[side].pid) - before
@@ -334,7 +335,8 @@ def bench_pen_up(rounds: int, verbose: bool = False) -> None:
                             requests[side] += sent
                             if verbose:
                                 print(f"    {side} {condition:>18} {name:>7}: {ms:7.1f} ms, {sent} requests")
-            browser.close()
+            for browser in browsers.values():
+                browser.close()
     print(f"\npen-up -> reading shown, headless Chromium, {len(ONE_STROKE)} one-stroke real pen digits x {rounds}")
     for condition in conditions:
         app_ms, ref_ms = times[condition]["app"], times[condition]["ref"]
