@@ -55,6 +55,7 @@ from browser_helpers import (  # noqa: E402
     PAD_CANVAS,
     clear_canvas,
     launch_chromium,
+    pad_value,
     pen_digits,
     screen_strokes,
 )
@@ -160,19 +161,6 @@ def ratio(app_ms: list[float], ref_ms: list[float]) -> str:
     boot = [np.median(rng.choice(a, len(a))) / np.median(rng.choice(r, len(r))) for _ in range(2000)]
     lo, hi = np.percentile(boot, [2.5, 97.5])
     return f"{np.median(a) / np.median(r):.3f} (95% interval {lo:.3f}-{hi:.3f})"
-
-
-def pad_payload(strokes: list[np.ndarray]) -> dict:
-    """Pen strokes (mm) as the pad sends them: pad units, the digit 60% of the pad tall, centred."""
-    allp = np.concatenate(strokes)
-    lo, extent = allp.min(0), allp.max(0) - allp.min(0)
-    scale = 0.6 * PAD_SIZE / extent.max()
-    offset = (PAD_SIZE - extent * scale) / 2
-    return {
-        "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
-        "width": PAD_SIZE,
-        "height": PAD_SIZE,
-    }
 
 
 # -- predict: /predict round trips -----------------------------------------------------------------------------
@@ -410,7 +398,7 @@ def stroke_payloads(count: int) -> tuple[list[dict], list[int]]:
 
     ds = PenDigits.load(HERE / "data" / "pen_sample.npz")
     index = [i % len(ds) for i in range(count)]
-    return [pad_payload(ds.strokes(i)) for i in index], [int(ds.labels[i]) for i in index]
+    return [pad_value(ds.strokes(i), PAD_SIZE) for i in index], [int(ds.labels[i]) for i in index]
 
 
 def bench_load(drawers: int, strokes: int) -> None:

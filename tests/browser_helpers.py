@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+PAD_SIZE = 280  # the pad's units (ui.pad.SIZE): the strokes' coordinates
 PAD_CANVAS = "#sketchpad canvas.ink"  # the pad's drawing canvas
 DIGIT_HEIGHT = 0.55  # of the canvas's height: a digit drawn comfortably inside it
 STEP_PX = 10.0  # the pointer moves at most this far between two events, as a brisk hand at 60 Hz
@@ -36,6 +37,19 @@ def pen_digits() -> dict[str, dict]:
     digits = json.loads((DATA / "pen_strokes.json").read_text())["digits"]
     return {
         name: {**d, "strokes": [np.asarray(s, dtype=np.float64) for s in d["strokes"]]} for name, d in digits.items()
+    }
+
+
+def pad_value(strokes: list[np.ndarray], size: int = PAD_SIZE, fill: float = 0.6) -> dict:
+    """What the pad sends: the strokes in pad units (their longer side ``fill`` of the pad, centred), and its size."""
+    allp = np.concatenate(strokes)
+    lo, extent = allp.min(0), allp.max(0) - allp.min(0)
+    scale = fill * size / extent.max()
+    offset = (size - extent * scale) / 2
+    return {
+        "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
+        "width": size,
+        "height": size,
     }
 
 

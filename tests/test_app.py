@@ -16,7 +16,7 @@ import gradio as gr
 import httpx
 import numpy as np
 import pytest
-from browser_helpers import free_port, pen_digits
+from browser_helpers import free_port, pad_value, pen_digits
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from hypothesis import given, settings
@@ -33,19 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"
 EXAMPLES = {p.name: int(p.stem[-1]) for p in EXAMPLES_DIR.iterdir()}
 PAD = StrokePad().size
-
-
-def pad_value(strokes: list[np.ndarray], size: int = PAD, fill: float = 0.6) -> dict:
-    """What the pad sends: the strokes in pad units (their longer side ``fill`` of the pad, centred), and its size."""
-    allp = np.concatenate(strokes)
-    lo, extent = allp.min(0), allp.max(0) - allp.min(0)
-    scale = fill * size / extent.max()
-    offset = (size - extent * scale) / 2
-    return {
-        "strokes": [np.round((s - lo) * scale + offset, 1).tolist() for s in strokes],
-        "width": size,
-        "height": size,
-    }
 
 
 def number_strokes(digits: dict[str, dict], names: list[str], gap: float = 0.3) -> list[np.ndarray]:
