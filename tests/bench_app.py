@@ -302,27 +302,27 @@ def bench_pen_up(rounds: int, verbose: bool = False) -> None:
             canvases = {"app": PAD_CANVAS, "ref": SKETCHPAD_CANVAS}
             for side, (page, cdp) in pages.items():  # a first, cold trial per side and condition, not counted
                 page.bring_to_front()
-                for ms in conditions.values():
-                    set_round_trip(cdp, ms)
+                for round_trip in conditions.values():
+                    set_round_trip(cdp, round_trip)
                     box = page.locator(canvases[side]).first.bounding_box()
                     pen_up_trial(page, side, screen_strokes(digits["seven_b"]["strokes"], box)[0], "7")
             for r in range(rounds):
                 for k, name in enumerate(ONE_STROKE):
-                    for condition, ms in conditions.items():
+                    for condition, round_trip in conditions.items():
                         for side in ("app", "ref") if (r + k) % 2 else ("ref", "app"):
                             page, cdp = pages[side]
                             page.bring_to_front()
-                            set_round_trip(cdp, ms)
+                            set_round_trip(cdp, round_trip)
                             box = page.locator(canvases[side]).first.bounding_box()
                             points = screen_strokes(digits[name]["strokes"], box)[0]
                             wait_idle(page, procs.values())
                             before = cpu_seconds(procs[side].pid)
-                            ms, sent = pen_up_trial(page, side, points, str(digits[name]["label"]))
+                            took, sent = pen_up_trial(page, side, points, str(digits[name]["label"]))
                             cpu[side] += cpu_seconds(procs[side].pid) - before
-                            times[condition][side].append(ms)
+                            times[condition][side].append(took)
                             requests[side] += sent
                             if verbose:
-                                print(f"    {side} {condition:>18} {name:>7}: {ms:7.1f} ms, {sent} requests")
+                                print(f"    {side} {condition:>18} {name:>7}: {took:7.1f} ms, {sent} requests")
             for browser in browsers.values():
                 browser.close()
     print(f"\npen-up -> reading shown, headless Chromium, {len(ONE_STROKE)} one-stroke real pen digits x {rounds}")
