@@ -68,22 +68,31 @@ LIVE_STROKE_S = 2.0
 ANSWER_MS = 60_000
 PAD_SIZE = 280  # the pad's units
 # In the page, before its scripts run. pointerup marks pen-up. The pad's final reading is the answer to
-# the first /run/ request sent after pen-up: __finalAt is when its headers arrive, and __shownAt the next
-# change to the outputs after that. __labelAt is the first moment the label shows a digit (the
-# reference's reading); __readings counts new network-input pictures, __before those seen before pen-up.
+# the last /run/ request sent after pen-up (a live reading sent just before pen-up can leave the page just
+# after it, and the pen-up reading then goes out when its answer is in): __finalSent is when that request
+# leaves, __finalAt when its headers arrive, and __shownAt the next change to the outputs after that;
+# __inFlight counts /run/ requests not yet answered. __labelAt is the first moment the label shows a digit
+# (the reference's reading); __readings counts new network-input pictures, __before those seen before pen-up.
 TIMING_JS = """
-window.__penUp = 0; window.__finalAt = 0; window.__shownAt = 0; window.__labelAt = 0;
-window.__readings = 0; window.__before = 0;
+window.__penUp = 0; window.__finalSent = 0; window.__finalAt = 0; window.__shownAt = 0; window.__labelAt = 0;
+window.__readings = 0; window.__before = 0; window.__inFlight = 0;
 addEventListener('pointerdown', () => { window.__penUp = 0; }, true);
 addEventListener('pointerup', () => { window.__penUp = performance.now(); window.__before = window.__readings; }, true);
 const realFetch = window.fetch;
 window.fetch = async function (input, init) {
-  const sent = performance.now();
-  const res = await realFetch.apply(this, arguments);
   const url = String(input && input.url ? input.url : input);
-  if (url.includes('/run/') && window.__penUp && sent >= window.__penUp && !window.__finalAt)
-    window.__finalAt = performance.now();
-  return res;
+  if (!url.includes('/run/')) return realFetch.apply(this, arguments);
+  const sent = performance.now();
+  const final = window.__penUp > 0 && sent >= window.__penUp;
+  if (final) { window.__finalSent = sent; window.__finalAt = 0; window.__shownAt = 0; }
+  window.__inFlight++;
+  try {
+    const res = await realFetch.apply(this, arguments);
+    if (final && window.__finalSent === sent) window.__finalAt = performance.now();
+    return res;
+  } finally {
+    window.__inFlight--;
+  }
 };
 let lastSrc = '';
 new MutationObserver((records) => {
@@ -101,7 +110,10 @@ new MutationObserver((records) => {
   if (outputs && window.__finalAt && !window.__shownAt) window.__shownAt = now;
 }).observe(document, {childList: true, subtree: true, characterData: true, attributes: true});
 """
-TIMERS = ["__penUp", "__finalAt", "__shownAt", "__labelAt", "__readings", "__before"]
+# The pad's final reading is answered and nothing is on its way: the next answer would be a later request's.
+FINAL_JS = "() => window.__finalAt > 0 && window.__inFlight === 0"
+# Reset before each trial; not __inFlight, which counts requests still on their way (a clear's, say).
+TIMERS = ["__penUp", "__finalSent", "__finalAt", "__shownAt", "__labelAt", "__readings", "__before"]
 RESET_JS = (
     f"() => {{ for (const k of {json.dumps(TIMERS)}) window[k] = 0;"
     " performance.clearResourceTimings(); performance.setResourceTimingBufferSize(10000); }"
@@ -244,8 +256,9 @@ def ready_to_draw(page, side: str) -> None:
     page.evaluate(RESET_JS)
 
 
-def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[float, int]:
-    """One stroke on a clear canvas: (pen-up -> reading shown in ms, requests sent meanwhile); leaves it clear."""
+def pen_up_trial(page, side: str, points: np.ndarray, expected: str, verbose: bool = False) -> tuple[float, int]:
+    """One stroke on a clear canvas: (pen-up -> reading shown in ms, requests sent meanwhile); leaves it clear.
+    ``verbose``: also print, for the pad, when its final reading's request left, was answered and was shown."""
     ready_to_draw(page, side)
     page.mouse.move(*points[0])
     page.mouse.down()
@@ -253,9 +266,17 @@ def pen_up_trial(page, side: str, points: np.ndarray, expected: str) -> tuple[fl
         page.mouse.move(x, y)
     page.mouse.up()
     if side == "app":
-        page.wait_for_function("() => window.__finalAt > 0", timeout=ANSWER_MS)
-        page.wait_for_timeout(100)  # an answer that changes nothing on the page leaves __shownAt at 0
-        at = page.evaluate("() => window.__shownAt || window.__finalAt")
+        at = 0
+        while not at:  # a request sent while it waited: wait for that one's answer instead
+            page.wait_for_function(FINAL_JS, timeout=ANSWER_MS)
+            page.wait_for_timeout(100)  # an answer that changes nothing on the page leaves __shownAt at 0
+            at = page.evaluate(f"() => ({FINAL_JS})() && (window.__shownAt || window.__finalAt)")
+        if verbose:
+            sent, answered, shown = page.evaluate(
+                "() => [window.__finalSent, window.__finalAt, window.__shownAt].map((t) => t && t - window.__penUp)"
+            )
+            shown = f"+{shown:.1f} ms" if shown else "no change to the outputs"
+            print(f"      final reading sent +{sent:.1f} ms, answered +{answered:.1f} ms, shown {shown} after pen-up")
     else:
         page.wait_for_function("() => window.__labelAt > 0", timeout=ANSWER_MS)
         at = page.evaluate("() => window.__labelAt")
@@ -303,27 +324,27 @@ def bench_pen_up(rounds: int, verbose: bool = False) -> None:
             canvases = {"app": PAD_CANVAS, "ref": SKETCHPAD_CANVAS}
             for side, (page, cdp) in pages.items():  # a first, cold trial per side and condition, not counted
                 page.bring_to_front()
-                for ms in conditions.values():
-                    set_round_trip(cdp, ms)
+                for round_trip in conditions.values():
+                    set_round_trip(cdp, round_trip)
                     box = page.locator(canvases[side]).first.bounding_box()
                     pen_up_trial(page, side, screen_strokes(digits["seven_b"]["strokes"], box)[0], "7")
             for r in range(rounds):
                 for k, name in enumerate(ONE_STROKE):
-                    for condition, ms in conditions.items():
+                    for condition, round_trip in conditions.items():
                         for side in ("app", "ref") if (r + k) % 2 else ("ref", "app"):
                             page, cdp = pages[side]
                             page.bring_to_front()
-                            set_round_trip(cdp, ms)
+                            set_round_trip(cdp, round_trip)
                             box = page.locator(canvases[side]).first.bounding_box()
                             points = screen_strokes(digits[name]["strokes"], box)[0]
                             wait_idle(page, procs.values())
                             before = cpu_seconds(procs[side].pid)
-                            ms, sent = pen_up_trial(page, side, points, str(digits[name]["label"]))
+                            took, sent = pen_up_trial(page, side, points, str(digits[name]["label"]), verbose)
                             cpu[side] += cpu_seconds(procs[side].pid) - before
-                            times[condition][side].append(ms)
+                            times[condition][side].append(took)
                             requests[side] += sent
                             if verbose:
-                                print(f"    {side} {condition:>18} {name:>7}: {ms:7.1f} ms, {sent} requests")
+                                print(f"    {side} {condition:>18} {name:>7}: {took:7.1f} ms, {sent} requests")
             for browser in browsers.values():
                 browser.close()
     print(f"\npen-up -> reading shown, headless Chromium, {len(ONE_STROKE)} one-stroke real pen digits x {rounds}")
@@ -378,7 +399,7 @@ def bench_live(rounds: int) -> None:
                     ready_to_draw(page, "app")
                     points = screen_strokes(digits[name]["strokes"], page.locator(PAD_CANVAS).bounding_box())[0]
                     durations.append(paced_stroke(page, points, LIVE_STROKE_S))
-                    page.wait_for_function("() => window.__finalAt > 0", timeout=ANSWER_MS)
+                    page.wait_for_function(FINAL_JS, timeout=ANSWER_MS)
                     counts[condition].append(page.evaluate("() => window.__before"))
                     clear_canvas(page)
         browser.close()
