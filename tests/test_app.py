@@ -29,6 +29,9 @@ from lenet.pen import compose_number, render
 from ui import DigitStrip, PixelImage, StrokePad
 from ui.pixels import png_data_uri
 
+# Read when pytest collects this module, before any test launches app.demo (the browser tests do, in-process).
+STATE_AT_IMPORT = (app.demo.is_running, app.demo.local_url)
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"
 EXAMPLES = {p.name: int(p.stem[-1]) for p in EXAMPLES_DIR.iterdir()}
@@ -88,7 +91,7 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
 
 def test_import_builds_demo_without_launching() -> None:
     assert isinstance(app.demo, gr.Blocks)
-    assert app.demo.is_running is False and app.demo.local_url is None
+    assert STATE_AT_IMPORT == (False, None)
 
 
 @pytest.mark.parametrize("name", ["seven", "three", "two", "eight"])
