@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-from benchmark import cpu_seconds, served  # noqa: E402
+from benchmark import close_clients, cpu_seconds, served  # noqa: E402
 from browser_helpers import (  # noqa: E402
     LABEL_TEXT_JS,
     PAD_CANVAS,
@@ -495,8 +495,7 @@ def load_round(proc, url, payloads, expected, drawers, strokes, pace, in_process
         th.join()
     wall = time.perf_counter() - t
     cpu, client_cpu = cpu_seconds(proc.pid) - cpu, time.process_time() - client_cpu
-    for c in clients:
-        c.close()
+    close_clients(clients)
     calls = drawers * strokes
     p95 = np.percentile(latencies, 95) if latencies else float("nan")
     print(f"  {title}:")
