@@ -18,8 +18,8 @@ Parts (``--only``, comma-separated; the default is all but ``soak``):
 - ``live``: readings shown before pen-up while one stroke takes 2 s to draw, locally and at 100 ms.
 - ``load``: ``--drawers`` gradio_client users at once, each sending ``--strokes`` pad payloads to
   ``/read_strokes``: back to back, then each after ``--pace`` s of drawing (0.5-1.5x, at random):
-  p50/p95, errors, strokes/s, and the server's CPU per stroke against ``Classifier.predict`` on the
-  same strokes in-process, and the clients' CPU beside it.
+  p50/p95, errors, strokes/s, and the server's CPU per stroke against ``Classifier.read_number`` (what
+  /read_strokes runs) on the same strokes in-process, and the clients' CPU beside it.
 - ``soak``: ``--soak-events`` ``/read_strokes`` events (plain HTTP, 4 sessions at a time), the latency of the
   last 1,000 against the first 1,000; ``--soak-baseline`` also runs it with Gradio's default queue
   analytics settings, which app.py overrides.
@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-from benchmark import close_clients, cpu_seconds, served  # noqa: E402
+from benchmark import close_clients, cpu_seconds, local_client, served  # noqa: E402
 from browser_helpers import (  # noqa: E402
     LABEL_TEXT_JS,
     PAD_CANVAS,
@@ -189,7 +189,7 @@ def http_round_trip(http: httpx.Client, path: str) -> None:
 
 def bench_predict(calls: int) -> None:
     """Round trips of /predict on app.py and on the minimal image app, alternating call by call."""
-    from gradio_client import Client, handle_file
+    from gradio_client import handle_file
 
     from lenet.pen import render
 
@@ -202,7 +202,7 @@ def bench_predict(calls: int) -> None:
             render(digits[name]["strokes"], canvas=280, brush=18, rng=np.random.default_rng(0)).save(path)
             files.append(str(path))
         urls = {"app": app_url, "ref": ref_url}
-        clients = {side: Client(url, verbose=False, ssl_verify=False) for side, url in urls.items()}
+        clients = {side: local_client(url) for side, url in urls.items()}
         https = {side: httpx.Client(base_url=url, timeout=60) for side, url in urls.items()}
         ways = {
             "client": lambda side, f: clients[side].predict(handle_file(f), api_name="/predict"),
@@ -443,26 +443,23 @@ def bench_load(drawers: int, strokes: int, pace: float) -> None:
         f" (load average {os.getloadavg()[0]:.1f})"
     )
     print(
-        "  The drawers are threads of this process, on the server's cores. They connect with ssl_verify=False:"
-        " the URL is plain http, and otherwise gradio_client loads the CA bundle on every call (~60 ms of CPU),"
-        " which remote users pay on their own machines but which here would be taken from the server."
+        "  The drawers are threads of this process, on the server's cores, connected with ssl_verify=False"
+        " (benchmark.local_client): otherwise each call reloads the CA bundle, ~60 ms of CPU that remote users"
+        " pay on their own machines but that here would be taken from the server."
     )
     with served(APP) as (proc, url):
-        for title, wait in (("back to back", 0.0), (f"drawing {pace:.1f} s per stroke", pace)):
-            if title != "back to back" and wait <= 0:
-                continue
+        rounds = [("back to back", 0.0)] + ([(f"drawing {pace:.1f} s per stroke", pace)] if pace > 0 else [])
+        for title, wait in rounds:
             load_round(proc, url, payloads, expected, drawers, strokes, wait, in_process_ms, title)
 
 
 def load_round(proc, url, payloads, expected, drawers, strokes, pace, in_process_ms, title) -> None:
     """One load round on a served app: each drawer waits ~``pace`` s (drawing) before each stroke it sends."""
-    from gradio_client import Client
-
     latencies: list[float] = []
     errors: list[str] = []
     wrong: list[str] = []
     lock = threading.Lock()
-    clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(drawers)]  # connected before the clock
+    clients = [local_client(url) for _ in range(drawers)]  # connected before the clock starts
     clients[0].predict(payloads[0], api_name="/read_strokes")  # warm up
     barrier = threading.Barrier(drawers + 1)
     rng = np.random.default_rng(0)

@@ -53,11 +53,10 @@ def server_url():
 
 @pytest.fixture(scope="module")
 def client(server_url: str):
-    """A gradio_client connected to ``server_url``. ssl_verify=False: the URL is plain http, and with it on
-    gradio_client loads the CA bundle again for every call (~60 ms of CPU each)."""
-    from gradio_client import Client
+    """A gradio_client connected to ``server_url`` (``benchmark.local_client``)."""
+    from benchmark import local_client
 
-    c = Client(server_url, verbose=False, ssl_verify=False)
+    c = local_client(server_url)
     yield c
     c.close()
 

@@ -32,6 +32,7 @@ from benchmark import (
     USERS,
     digit_files,
     load_test,
+    local_client,
     served,
     write_largest_png,
     write_long_thin_png,
@@ -409,7 +410,7 @@ def test_16_users_at_once_get_right_answers(served_app, clf: Classifier, tmp_pat
 @pytest.mark.slow
 def test_the_server_survives_every_bad_input_under_2_gb(served_app, files: dict, tmp_path: Path) -> None:
     proc, url = served_app
-    client = Client(url, verbose=False, ssl_verify=False)
+    client = local_client(url)
     try:
         for case in CASES:
             _, payload, expected = CASES[case].resolve(files)
