@@ -54,6 +54,7 @@ from benchmark import close_clients, cpu_seconds, local_client, served  # noqa: 
 from browser_helpers import (  # noqa: E402
     LABEL_TEXT_JS,
     PAD_CANVAS,
+    PAD_SIZE,
     clear_canvas,
     launch_chromium,
     pad_value,
@@ -66,7 +67,6 @@ SKETCHPAD_CANVAS = "#sketchpad .pixi-target canvas"  # gr.Sketchpad's drawing ca
 REMOTE_MS = 100  # the emulated round trip, as for a user far from the Space
 LIVE_STROKE_S = 2.0
 ANSWER_MS = 60_000
-PAD_SIZE = 280  # the pad's units
 # In the page, before its scripts run. pointerup marks pen-up. The pad's final reading is the answer to
 # the last /run/ request sent after pen-up (a live reading sent just before pen-up can leave the page just
 # after it, and the pen-up reading then goes out when its answer is in): __finalSent is when that request

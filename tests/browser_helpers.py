@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ui.pad import SIZE as PAD_SIZE  # the pad's units: the strokes' coordinates
+
 DATA = Path(__file__).resolve().parent / "data"
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox (CI runs as root), no GPU, and nothing the browser would fetch on its own.
@@ -24,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-PAD_SIZE = 280  # the pad's units (ui.pad.SIZE): the strokes' coordinates
 PAD_CANVAS = "#sketchpad canvas.ink"  # the pad's drawing canvas
 DIGIT_HEIGHT = 0.55  # of the canvas's height: a digit drawn comfortably inside it
 STEP_PX = 10.0  # the pointer moves at most this far between two events, as a brisk hand at 60 Hz
