@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-from benchmark import close_clients, cpu_seconds, local_client, served  # noqa: E402
+from benchmark import concurrent_users, cpu_seconds, local_client, served  # noqa: E402
 from browser_helpers import (  # noqa: E402
     LABEL_TEXT_JS,
     PAD_CANVAS,
@@ -455,49 +455,31 @@ def bench_load(drawers: int, strokes: int, pace: float) -> None:
 
 def load_round(proc, url, payloads, expected, drawers, strokes, pace, in_process_ms, title) -> None:
     """One load round on a served app: each drawer waits ~``pace`` s (drawing) before each stroke it sends."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    wrong: list[str] = []
-    lock = threading.Lock()
-    clients = [local_client(url) for _ in range(drawers)]  # connected before the clock starts
-    clients[0].predict(payloads[0], api_name="/read_strokes")  # warm up
-    barrier = threading.Barrier(drawers + 1)
-    rng = np.random.default_rng(0)
-    pauses = rng.uniform(0.5 * pace, 1.5 * pace, (drawers, strokes))  # people draw at different speeds
 
-    def drawer(k: int) -> None:
-        barrier.wait()
-        for j in range(strokes):
-            time.sleep(pauses[k, j])
-            n = (k * strokes + j) % len(payloads)
-            t = time.perf_counter()
-            try:
-                out = clients[k].predict(payloads[n], api_name="/read_strokes")
-            except Exception as e:  # every failure is counted, none stops the run
-                with lock:
-                    errors.append(f"{type(e).__name__}: {e}")
-                continue
-            with lock:
-                latencies.append((time.perf_counter() - t) * 1e3)
-                if out.get("digit") != expected[n]:
-                    wrong.append(f"payload {n} read as {out.get('digit')}, in-process {expected[n]}")
+    def check(out: dict, n: int) -> str | None:
+        return (
+            None
+            if out.get("digit") == expected[n]
+            else f"payload {n} read as {out.get('digit')}, in-process {expected[n]}"
+        )
 
-    threads = [threading.Thread(target=drawer, args=(k,)) for k in range(drawers)]
-    for th in threads:
-        th.start()
-    cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
-    barrier.wait()
-    t = time.perf_counter()
-    for th in threads:
-        th.join()
-    wall = time.perf_counter() - t
-    cpu, client_cpu = cpu_seconds(proc.pid) - cpu, time.process_time() - client_cpu
-    close_clients(clients)
-    calls = drawers * strokes
+    result = concurrent_users(
+        url,
+        lambda client, n: client.predict(payloads[n], api_name="/read_strokes"),
+        check,
+        len(payloads),
+        drawers,
+        strokes,
+        pace=pace,
+        pid=proc.pid,
+        warm_up=True,
+    )
+    latencies = [s * 1e3 for s in result.latencies]
+    wall, cpu, client_cpu, calls = result.wall, result.server_cpu, result.client_cpu, drawers * strokes
     p95 = np.percentile(latencies, 95) if latencies else float("nan")
     print(f"  {title}:")
     print(f"    latency        {summary(latencies)}   p95 {p95:7.1f} ms   max {max(latencies, default=0):.0f} ms")
-    print(f"    throughput     {len(latencies) / wall:.1f} strokes/s ({len(latencies)} answered in {wall:.1f} s)")
+    print(f"    throughput     {result.throughput:.1f} strokes/s ({len(latencies)} answered in {wall:.1f} s)")
     print(
         f"    server CPU per stroke: {cpu / calls * 1e3:.1f} ms = {cpu / calls * 1e3 / in_process_ms:.1f}x"
         f" Classifier.read_number in-process ({in_process_ms:.2f} ms), server {cpu / wall:.2f} cores"
@@ -506,8 +488,8 @@ def load_round(proc, url, payloads, expected, drawers, strokes, pace, in_process
         f"    the {drawers} gradio_client users: CPU {client_cpu / calls * 1e3:.1f} ms per stroke,"
         f" {client_cpu / wall:.2f} cores"
     )
-    print(f"    {len(errors)} errors, {len(wrong)} answers unlike in-process, of {calls} calls")
-    for line in (errors + wrong)[:5]:
+    print(f"    {len(result.errors)} errors, {len(result.wrong)} answers unlike in-process, of {calls} calls")
+    for line in (result.errors + result.wrong)[:5]:
         print("     ", line)
 
 

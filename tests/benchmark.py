@@ -117,6 +117,8 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
     wall: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds the server used meanwhile (when measured)
+    client_cpu: float = 0.0  # ... and the users, this process
 
     @property
     def throughput(self) -> float:
@@ -212,36 +214,77 @@ def load_test(url: str, files: list[str], labels: list[int], users: int = USERS,
     """``users`` gradio_client users at once, each making ``calls`` /predict calls in a row on the digit files."""
     from gradio_client import handle_file
 
+    def check(out: dict, n: int) -> str | None:
+        right = str(out.get("label")) == str(labels[n])
+        return None if right else f"{Path(files[n]).name} read as {out.get('label')}"
+
+    return concurrent_users(
+        url,
+        lambda client, n: client.predict(handle_file(files[n]), api_name="/predict"),
+        check,
+        len(files),
+        users,
+        calls,
+    )
+
+
+def concurrent_users(
+    url: str,
+    call,
+    check,
+    count: int,
+    users: int = USERS,
+    calls: int = CALLS,
+    pace: float = 0.0,
+    pid: int | None = None,
+    warm_up: bool = False,
+) -> LoadResult:
+    """``users`` gradio_client users at once, each making ``calls`` calls in a row: ``call(client, n)`` with n
+    going round ``count`` payloads, and ``check(answer, n)`` saying what is wrong with an answer (None: nothing).
+
+    With ``pace`` > 0 each user draws 0.5-1.5x ``pace`` s (at random) before each call; ``warm_up`` makes one
+    call before the clock starts. With ``pid``, the result also holds that server's CPU seconds and this
+    process's (the users') while the clock ran.
+    """
     clients = [local_client(url) for _ in range(users)]  # connected before the clock starts
+    if warm_up:
+        call(clients[0], 0)
     result = LoadResult()
     lock = threading.Lock()
     start = threading.Barrier(users + 1)
+    pauses = np.random.default_rng(0).uniform(0.5 * pace, 1.5 * pace, (users, calls))  # people draw at their speeds
 
     def user(k: int) -> None:
         start.wait()
         for j in range(calls):
-            n = (k * calls + j) % len(files)
+            if pace:
+                time.sleep(pauses[k, j])
+            n = (k * calls + j) % count
             t = time.perf_counter()
             try:
-                out = clients[k].predict(handle_file(files[n]), api_name="/predict")
+                out = call(clients[k], n)
             except Exception as e:  # every failure is counted, none stops the run
                 with lock:
                     result.errors.append(f"{type(e).__name__}: {e}")
                 continue
             elapsed = time.perf_counter() - t
+            wrong = check(out, n)
             with lock:
                 result.latencies.append(elapsed)
-                if str(out.get("label")) != str(labels[n]):
-                    result.wrong.append(f"{Path(files[n]).name} read as {out.get('label')}")
+                if wrong:
+                    result.wrong.append(wrong)
 
     threads = [threading.Thread(target=user, args=(k,)) for k in range(users)]
     for th in threads:
         th.start()
+    cpu = (cpu_seconds(pid), time.process_time()) if pid is not None else None
     start.wait()
     t = time.perf_counter()
     for th in threads:
         th.join()
     result.wall = time.perf_counter() - t
+    if cpu is not None:
+        result.server_cpu, result.client_cpu = cpu_seconds(pid) - cpu[0], time.process_time() - cpu[1]
     close_clients(clients)
     return result
 
