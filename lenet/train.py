@@ -39,7 +39,8 @@ from .pen import PEN_DIGITS_FILE, PenDigits, render_with_progress, split_writers
 from .preprocess import MNIST_MEAN, MNIST_STD
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS_DIR = ROOT / "runs"  # git ignores it
+# In the repository, runs/ beside weights/ (git ignores it); installed (pip install .), under the current folder.
+RUNS_DIR = (ROOT if (ROOT / "pyproject.toml").is_file() else Path.cwd()) / "runs"
 
 
 def default_out() -> Path:
