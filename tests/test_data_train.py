@@ -110,6 +110,13 @@ def test_ensure_mnist_finds_a_corrupt_copy_among_good_ones(tmp_path: Path, mnist
     assert set(ensure_mnist(tmp_path, download=False)) == set(FILES)
 
 
+def test_data_command_verifies_mnist_where_it_lies(mnist_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    from lenet.data import main
+
+    main(["--data-dir", str(mnist_dir)])  # all four files present: verified, nothing downloaded
+    assert capsys.readouterr().out.strip() == f"MNIST verified in {mnist_dir}"
+
+
 # -- the bundled pen digits ------------------------------------------------------------------------------
 
 

@@ -81,7 +81,7 @@ def test_no_figure_outside_a_generated_block(path: Path) -> None:
     assert "../shared" not in text and "LENET_MNIST_DIR" not in text
 
 
-def test_every_block_is_known_and_every_record_is_used() -> None:
+def test_every_figure_block_is_known_and_used() -> None:
     used = {m.group(2) for path in DOCS for m in render_docs.BLOCK.finditer(path.read_text(encoding="utf-8"))}
     assert used == set(render_docs.BLOCKS)
 
