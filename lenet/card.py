@@ -34,7 +34,7 @@ def training_time(metrics: dict) -> str:
     extra = []
     if "training_cpu_seconds" in metrics:
         extra.append(f"{metrics['training_cpu_seconds']:.0f} s of CPU time")
-    if "load_average" in metrics:
+    if metrics.get("load_average"):
         extra.append(f"load average {metrics['load_average'][0]:.1f} at the end")
     return text + (f" ({', '.join(extra)})" if extra else "")
 

@@ -18,7 +18,6 @@ import json
 import math
 import os
 import platform
-import resource
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -235,7 +234,7 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
         "data_md5": {key: md5_of(path) for key, path in paths.items()},
         "training_seconds": round(time.time() - started, 1),
         "training_cpu_seconds": round(cpu_seconds() - cpu_started, 1),
-        "load_average": [round(x, 2) for x in os.getloadavg()],  # 1, 5, 15 min, at the end: how busy the machine was
+        "load_average": load_average(),  # at the end: how busy the machine was
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "threads": torch.get_num_threads(),
@@ -254,8 +253,13 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
 
 def cpu_seconds() -> float:
     """CPU time (user + system) of this process and of its finished children (the rendering workers)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    t = os.times()  # the children's part is 0 on Windows
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def load_average() -> list[float] | None:
+    """The machine's load average over 1, 5 and 15 min (None where the system has none, as on Windows)."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def _shown(path: Path) -> str:

@@ -248,7 +248,7 @@ def test_training_smoke_run_writes_a_loadable_checkpoint(tmp_path: Path, mnist_d
     confusion = np.zeros((10, 10), int)
     np.add.at(confusion, (labels, digits), 1)
     assert metrics["mnist_test"]["confusion_matrix"] == confusion.tolist()
-    assert metrics["training_cpu_seconds"] > 0 and len(metrics["load_average"]) == 3
+    assert metrics["training_cpu_seconds"] > 0 and len(metrics["load_average"]) == 3  # Linux has one
     assert metrics["checkpoint_sha256"] == checksum_path(out).read_text().split()[0] == sha256_of(out)
     assert metrics["data_md5"] == {key: md5 for key, (_, md5) in FILES.items()}
     pen = metrics["training_data"]["pen"]
