@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import re
 import shlex
 import subprocess
@@ -261,3 +262,62 @@ def test_an_unknown_command_fails(capsys: pytest.CaptureFixture) -> None:
         check_command("make install", capsys)
     with pytest.raises(SystemExit):  # a flag the command does not have
         check_command("python -m lenet.evaluate --no-such-flag", capsys)
+
+
+# -- the renderers, on records as the commands write them --------------------------------------------------------
+
+
+def test_number_blocks_render_a_record_the_evaluation_wrote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lenet.evaluate import main as evaluate_main
+
+    argv = ["--numbers", "--pen-digits", str(DATA / "pen_sample.npz"), "--number-count", "1", "--workers", "1"]
+    evaluate_main([*argv, "--json", "--record", str(tmp_path / "numbers.json")])
+    (tmp_path / "numbers-pooled.json").write_text((tmp_path / "numbers.json").read_text())
+    monkeypatch.setattr(render_docs, "WEIGHTS", tmp_path)
+    record = json.loads((tmp_path / "numbers.json").read_text())
+    figures = {(f["method"], f["spacing"], f["input"]): f for f in record["numbers"]["figures"] if f["digits"] == "2-4"}
+    table = render_docs.numbers_table()
+    assert record["command"] in table and "Not recorded" not in table
+    row = next(line for line in table.splitlines() if line.startswith("| spaced, strokes |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    ours, naive = figures["read_number", "spaced", "strokes"], figures["naive", "spaced", "strokes"]
+    assert cells[1] == f"**{ours['whole']:.1%}**" and cells[3] == f"{ours['wrong_count']:.1%}"
+    assert cells[4] == f"{naive['whole']:.1%}" and cells[6] == f"{naive['wrong_count']:.1%}"
+    pooled = render_docs.numbers_pooled()
+    assert f"read_number tight canvases {figures['read_number', 'tight', 'images']['whole']:.1%}" in pooled
+
+
+def test_benchmark_blocks_render_records_shaped_as_the_benchmarks_write_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench_app = module(ROOT / "tests" / "bench_app.py")
+    app_ms, ref_ms = [30.0, 40.0, 50.0], [2000.0, 2100.0]
+    figures = {
+        "pen_up": {
+            "local": {"app": bench_app.stats(app_ms), "minimal": bench_app.stats(ref_ms)},
+            "server_cpu_ms_per_digit": {"app": 12.5, "ref": 250.0},
+            "requests_per_digit": {"app": 1.0, "ref": 4.0},
+        },
+        "live": {"stroke_s": 2.0, "local": {"median": 12, "min": 10, "max": 13, "n": 7}},
+        "load": {
+            "drawers": 4,
+            "strokes": 3,
+            "back to back": {
+                **bench_app.stats(app_ms),
+                "p95_ms": 48.0,
+                "strokes_per_s": 20.0,
+                "server_cpu_ms_per_stroke": 9.0,
+                "x_read_number_cpu": 3.0,
+                "calls": 12,
+                "errors": 0,
+                "wrong": 0,
+            },
+        },
+    }
+    record = {"command": "python tests/bench_app.py", "cpus": 2, "load_average": {"before": 1.0}, "figures": figures}
+    (tmp_path / "app.json").write_text(json.dumps(record))
+    monkeypatch.setattr(render_docs, "RECORDS", tmp_path)
+    assert "| local | 40 ms (p90 48) | 2,050 ms (p90 2,090) | 0.020× | 3 |" in render_docs.pen_up()
+    assert "local: median 12 (min 10, max 13, 7 strokes)" in render_docs.live()
+    assert "back to back: p50 40 ms, p95 48 ms, 20.0 strokes/s" in render_docs.load_test()
+    assert "Not recorded" in render_docs.soak()

@@ -48,7 +48,7 @@ def load(path: Path) -> dict | None:
 def missing(path: Path, command: str) -> str:
     """What a block says while its record is missing: the command that writes it."""
     return (
-        f"*Not recorded yet.* `{command}` writes `{path.relative_to(ROOT)}`; "
+        f"*Not recorded yet.* `{command}` writes `{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`; "
         "`python tools/render_docs.py` then fills in this part.\n"
     )
 
@@ -221,7 +221,8 @@ def read_number_speed() -> str:
     )
 
 
-APP_COMMAND = "python tests/bench_app.py --only pen-up,live,load --rounds 1 --record docs/records/app.json"
+APP_COMMAND = "python tests/bench_app.py --only pen-up,live,load --record docs/records/app.json"
+SOAK_COMMAND = "python tests/bench_app.py --only soak --soak-baseline --record docs/records/soak.json"
 
 
 def app_record(part: str) -> dict | None:
@@ -234,7 +235,7 @@ def pen_up() -> str:
     if record is None:
         return missing(RECORDS / "app.json", APP_COMMAND)
     f = record["figures"]["pen_up"]
-    conditions = [c for c in f if isinstance(f[c], dict) and "app" in f[c] and "p50_ms" in f[c]["app"]]
+    conditions = [c for c in f if isinstance(f[c].get("app"), dict) and "p50_ms" in f[c]["app"]]
     rows = [
         f"| {c} | {f[c]['app']['p50_ms']:.0f} ms (p90 {f[c]['app']['p90_ms']:.0f}) | "
         f"{f[c]['minimal']['p50_ms']:,.0f} ms (p90 {f[c]['minimal']['p90_ms']:,.0f}) | "
@@ -294,6 +295,20 @@ def load_test() -> str:
     )
 
 
+def soak() -> str:
+    record = load(RECORDS / "soak.json")
+    if record is None or "soak" not in record["figures"]:
+        return missing(RECORDS / "soak.json", SOAK_COMMAND)
+    f = record["figures"]["soak"]
+    runs = [
+        f"{title}: the last thousand took {v['last_over_first_p50']:.2f}× the first (p50 {v['last_p50_ms']:.1f} vs "
+        f"{v['first_p50_ms']:.1f} ms)"
+        for title, v in f.items()
+        if isinstance(v, dict)
+    ]
+    return f"{f['events']:,} `/read_strokes` events (`{record['command']}`): " + "; ".join(runs) + ".\n"
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "headline": headline,
     "accuracy-table": accuracy_table,
@@ -307,6 +322,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "pen-up": pen_up,
     "live": live,
     "load": load_test,
+    "soak": soak,
 }
 
 
