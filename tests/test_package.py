@@ -93,4 +93,5 @@ def test_licence_is_mit_as_the_space_says_and_names_the_pen_digits() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License") and "LeNet digit sketchpad authors" in text
     assert "CC BY 4.0" in text and "lenet/pen_digits.LICENSE.md" in text
-    assert PYPROJECT["project"]["license"] == {"text": "MIT"}
+    assert PYPROJECT["project"]["license"] == "MIT"
+    assert PYPROJECT["project"]["license-files"] == ["LICENSE", "lenet/pen_digits.LICENSE.md"]
