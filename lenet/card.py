@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .model import LeNet
+
 # Flags that differ between the cross-validation runs and the shipped run by design: which writers are held out
 # (the split into folds does nothing in a run that holds out nobody) and where the checkpoint goes.
 PER_RUN = ("pen_folds", "pen_fold", "out")
@@ -19,6 +21,22 @@ PER_RUN = ("pen_folds", "pen_fold", "out")
 def same_recipe(shipped: dict, fold: dict) -> bool:
     """Whether a cross-validation run's config is the shipped run's but for the held-out writers and the output."""
     return {k: v for k, v in shipped.items() if k not in PER_RUN} == {k: v for k, v in fold.items() if k not in PER_RUN}
+
+
+def parameter_count() -> int:
+    """The number of trainable parameters of ``LeNet``, counted from the model itself."""
+    return sum(p.numel() for p in LeNet().parameters())
+
+
+def training_time(metrics: dict) -> str:
+    """How long the recorded run took, as ``metrics.json`` says (wall time; CPU time and load when recorded)."""
+    text = f"{metrics['training_seconds']:.0f} s of wall time"
+    extra = []
+    if "training_cpu_seconds" in metrics:
+        extra.append(f"{metrics['training_cpu_seconds']:.0f} s of CPU time")
+    if metrics.get("load_average"):
+        extra.append(f"load average {metrics['load_average'][0]:.1f} at the end")
+    return text + (f" ({', '.join(extra)})" if extra else "")
 
 
 def model_card(metrics: dict, crossval: dict | None = None) -> str:
@@ -34,7 +52,7 @@ def model_card(metrics: dict, crossval: dict | None = None) -> str:
     lines = [
         "# LeNet weights",
         "",
-        f"`{metrics['checkpoint']}` is the PyTorch tutorial's LeNet (81,194 parameters, "
+        f"`{metrics['checkpoint']}` is the PyTorch tutorial's LeNet ({parameter_count():,} parameters, "
         f"{metrics['checkpoint_bytes']:,} bytes), trained on MNIST's {metrics['training_data']['mnist']:,} training "
         f"digits (plus {metrics['training_data']['slashed_zeros']} zeros given a slash){data}, all through the same "
         "preprocessing that every drawing goes through, with random affine, elastic and stroke-thickness augmentation.",
@@ -49,8 +67,9 @@ def model_card(metrics: dict, crossval: dict | None = None) -> str:
         )
     lines += [
         f"- sha256: `{metrics['checkpoint_sha256']}` (also in `{metrics['checkpoint']}.sha256`, checked at every load)",
-        f"- Trained in {metrics['training_seconds']:.0f} s with {metrics['threads']} torch thread(s), torch "
-        f"{metrics['torch_version']}, seed {metrics['seed']}, {metrics['epochs']} epochs.",
+        f"- Trained in {training_time(metrics)} with {metrics['threads']} torch thread(s), torch "
+        f"{metrics['torch_version']}, seed {metrics['seed']}, {metrics['epochs']} epochs, by the command below "
+        "(the time is that run's, on a machine it may have shared with other jobs).",
         "",
         "Reproduce exactly, byte for byte, with (MNIST is downloaded and checksum-verified, or read from the folder "
         "that `LENET_DATA_DIR` names):",

@@ -3,20 +3,26 @@
 The MD5s are those of the decompressed files, so a re-gzipped copy verifies too.
 ``load_mnist`` returns uint8 arrays; ``mnist_inputs`` runs them through the same
 preprocessing that every drawing goes through, so training and inference agree.
+
+MNIST lives in one place: the folder ``LENET_DATA_DIR`` names, else
+``~/.cache/lenet/mnist`` (a ``--data-dir`` flag overrides both for one run).
+``python -m lenet.data`` downloads and verifies the four files there.
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from .preprocess import to_model_input
+from .preprocess import INPUT_SIZE, to_model_input
 
 FILES = {
     "train-images": ("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb"),
@@ -28,7 +34,9 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
-DEFAULT_DATA_DIR = Path(os.environ.get("LENET_DATA_DIR", Path.home() / ".cache" / "lenet" / "mnist"))
+TEST_FILES = ("test-images", "test-labels")  # all a test-set figure needs
+DATA_DIR_ENV = "LENET_DATA_DIR"  # the folder holding (or to hold) the MNIST files
+DEFAULT_DATA_DIR = Path(os.environ.get(DATA_DIR_ENV) or Path.home() / ".cache" / "lenet" / "mnist")
 
 
 class DataError(RuntimeError):
@@ -68,11 +76,14 @@ def md5_of(path: Path) -> str:
     return hashlib.md5(_read_bytes(path)).hexdigest()
 
 
-def ensure_mnist(data_dir: Path | str | None = None, download: bool = True) -> dict[str, Path]:
-    """Return the paths of the four MNIST files, downloading missing ones; all are verified."""
+def ensure_mnist(
+    data_dir: Path | str | None = None, download: bool = True, keys: Iterable[str] = tuple(FILES)
+) -> dict[str, Path]:
+    """The paths of the MNIST files ``keys`` names (default: all four), downloading missing ones; all verified."""
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     paths = {}
-    for key, (stem, md5) in FILES.items():
+    for key in keys:
+        stem, md5 = FILES[key]
         path = _find(data_dir, stem)
         if path is None:
             if not download:
@@ -109,18 +120,38 @@ def _download(data_dir: Path, stem: str, md5: str) -> Path:
         return target
     raise DataError(
         f"Could not download MNIST ({stem}): " + "; ".join(errors) + ". If you are offline, copy the four MNIST "
-        "files (.gz or raw) into a folder and pass it with --data-dir."
+        f"files (.gz or raw) into a folder and name it with {DATA_DIR_ENV} (or --data-dir)."
     )
 
 
-def load_mnist(data_dir: Path | str | None = None, download: bool = True) -> dict[str, np.ndarray]:
-    """The four MNIST arrays: train/test images (N, 28, 28) uint8 and labels (N,) uint8."""
-    return {key: read_idx(path) for key, path in ensure_mnist(data_dir, download).items()}
+def load_mnist(
+    data_dir: Path | str | None = None, keys: Iterable[str] = tuple(FILES), download: bool = True
+) -> dict[str, np.ndarray]:
+    """The MNIST arrays ``keys`` names (default: all four): images (N, 28, 28) uint8 and labels (N,) uint8."""
+    return {key: read_idx(path) for key, path in ensure_mnist(data_dir, download, keys).items()}
 
 
 def mnist_inputs(images: np.ndarray) -> np.ndarray:
     """Preprocess MNIST digits into (N, 32, 32) float32 model inputs, as any drawing is."""
-    out = np.empty((len(images), 32, 32), dtype=np.float32)
+    out = np.empty((len(images), INPUT_SIZE, INPUT_SIZE), dtype=np.float32)
     for i, img in enumerate(images):
         out[i] = to_model_input(img)
     return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m lenet.data: download (if missing) and verify the four MNIST files."""
+    p = argparse.ArgumentParser(prog="python -m lenet.data", description=main.__doc__.split(": ", 1)[1])
+    p.add_argument(
+        "--data-dir", type=Path, default=None, help=f"folder for the MNIST files (default: {DEFAULT_DATA_DIR})"
+    )
+    args = p.parse_args(argv)
+    try:
+        paths = ensure_mnist(args.data_dir)
+    except DataError as e:
+        raise SystemExit(f"error: {e}") from None
+    print(f"MNIST verified in {next(iter(paths.values())).parent}")
+
+
+if __name__ == "__main__":
+    main()

@@ -22,7 +22,10 @@ from . import number
 from .model import ARCH, LeNet
 from .preprocess import BOX_SIZE, FRAME_SIZE, INPUT_SIZE, MNIST_MEAN, MNIST_STD, normalize, to_model_input
 
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+# The bundled weights: inside the package when installed (the wheel maps the repository's weights/ to
+# lenet/weights), else the repository's top-level weights/ folder, their one copy.
+_PACKAGED_WEIGHTS = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = _PACKAGED_WEIGHTS if _PACKAGED_WEIGHTS.is_dir() else Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "lenet.pt"
 WEIGHTS_ENV = "LENET_WEIGHTS"  # a checkpoint to load instead of the bundled one (the app's too)
 CHECKPOINT_FORMAT = "lenet-checkpoint/1"

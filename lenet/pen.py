@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from tqdm import tqdm
 
 from .preprocess import to_model_input
 from .strokes import draw
@@ -26,6 +27,7 @@ STYLES = ("rgba_transparent", "rgb_white", "rgb_dark")
 CANVAS_RANGE = (280, 800)  # canvas side in px
 BRUSH_RANGE = (6.0, 24.0)  # brush width in px on a 512 px canvas, scaled with the canvas
 HEIGHT_RANGE = (0.25, 0.80)  # digit height as a fraction of the canvas
+CHUNK = 1000  # digits rendered per render_inputs call under a progress bar
 
 
 @dataclass
@@ -192,6 +194,27 @@ def render_inputs(
     else:
         results = [_render_input(j) for j in jobs]
     return np.stack([r[0] for r in results]), [r[1] for r in results]
+
+
+def render_with_progress(
+    ds: PenDigits,
+    index: np.ndarray,
+    seed: int = 0,
+    canvas_range: tuple[int, int] = CANVAS_RANGE,
+    workers: int = 2,
+    desc: str = "pen digits",
+) -> tuple[np.ndarray, list[dict]]:
+    """``pen.render_inputs`` in chunks under a tqdm bar: the same inputs, as each digit is seeded on its own."""
+    index = np.asarray(index)
+    chunks = [index[k : k + CHUNK] for k in range(0, len(index), CHUNK)] or [index]
+    inputs, params = [], []
+    with tqdm(total=len(index), desc=desc, unit="digit", leave=False, disable=None) as bar:
+        for chunk in chunks:
+            x, p = render_inputs(ds, chunk, seed=seed, canvas_range=canvas_range, workers=workers)
+            inputs.append(x)
+            params.extend(p)
+            bar.update(len(chunk))
+    return np.concatenate(inputs), params
 
 
 def split_writers(ds: PenDigits, folds: int, fold: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ import argparse
 import copy
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -30,14 +31,15 @@ from tqdm import tqdm
 
 from .card import write_model_card
 from .data import DEFAULT_DATA_DIR, DataError, ensure_mnist, md5_of, mnist_inputs, read_idx
-from .evaluate import render_with_progress, score
+from .evaluate_mnist import score
 from .inference import Classifier, save_checkpoint
 from .model import LeNet
-from .pen import PEN_DIGITS_FILE, PenDigits, split_writers
+from .pen import PEN_DIGITS_FILE, PenDigits, render_with_progress, split_writers
 from .preprocess import MNIST_MEAN, MNIST_STD
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS_DIR = ROOT / "runs"  # git ignores it
+# In the repository, runs/ beside weights/ (git ignores it); installed (pip install .), under the current folder.
+RUNS_DIR = (ROOT if (ROOT / "pyproject.toml").is_file() else Path.cwd()) / "runs"
 
 
 def default_out() -> Path:
@@ -76,6 +78,7 @@ SHIFT_PX = 1.5
 ELASTIC_PX = 1.5  # largest displacement of the elastic field, in input px
 THICKNESS_P = 0.5  # chance of thinning or thickening a digit's strokes
 TRAIN_CANVAS = (160, 400)  # pen digits for training are rendered small: the preprocessing makes size moot
+DRY_RUN_LIMIT = 512  # --dry-run: this many MNIST training, MNIST test and pen digits, for one epoch
 
 
 def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -169,7 +172,7 @@ def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tup
 
 def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
     """Train a LeNet; return it and its metrics (MNIST test accuracy per epoch and final)."""
-    started = time.time()
+    started, cpu_started = time.time(), cpu_seconds()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -230,6 +233,8 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
         "training_data": data_info,
         "data_md5": {key: md5_of(path) for key, path in paths.items()},
         "training_seconds": round(time.time() - started, 1),
+        "training_cpu_seconds": round(cpu_seconds() - cpu_started, 1),
+        "load_average": load_average(),  # at the end: how busy the machine was
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "threads": torch.get_num_threads(),
@@ -244,6 +249,17 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
             f"{metrics['pen_heldout']['accuracy']:.4%}"
         )
     return model.eval(), metrics
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its finished children (the rendering workers)."""
+    t = os.times()  # the children's part is 0 on Windows
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def load_average() -> list[float] | None:
+    """The machine's load average over 1, 5 and 15 min (None where the system has none, as on Windows)."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def _shown(path: Path) -> str:
@@ -305,12 +321,26 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument(
         "--mnist-only", action="store_true", help="train on MNIST alone, without the pen digits (default: off)"
     )
-    p.add_argument("--dry-run", action="store_true", help="a quick smoke run: 1 epoch on 512 digits (default: off)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=f"a quick smoke run: 1 epoch on the first {DRY_RUN_LIMIT} MNIST training digits (and their slashed "
+        f"zeros) and {DRY_RUN_LIMIT} pen digits (each drawn pen-repeats times), tested on the first {DRY_RUN_LIMIT} "
+        "MNIST test digits; an explicit limit wins (default: off)",
+    )
     args = vars(p.parse_args(argv))
+    if args["pen_folds"] < 2:
+        p.error(f"--pen-folds must be at least 2 (got {args['pen_folds']})")
+    fold = args["pen_fold"]
+    if fold is not None and not 0 <= fold < args["pen_folds"]:
+        p.error(
+            f"--pen-fold must be one of 0..{args['pen_folds'] - 1} for --pen-folds {args['pen_folds']} (got {fold}): "
+            "fold numbers count from 0"
+        )
     if args.pop("mnist_only"):
         args["pen_digits"] = None
     if args.pop("dry_run"):
-        args["epochs"], args["limit"] = 1, args["limit"] or 512
+        args["epochs"], args["limit"] = 1, args["limit"] or DRY_RUN_LIMIT
     return TrainConfig(**args)
 
 

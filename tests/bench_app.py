@@ -4,6 +4,7 @@
     python tests/bench_app.py --only pen-up,live --rounds 3
     python tests/bench_app.py --only load --drawers 32 --strokes 12
     python tests/bench_app.py --only soak --soak-events 20000 --soak-baseline   # about 15 min
+    python tests/bench_app.py --only pen-up,live --record docs/records/pen-up.json   # the figures, as JSON too
 
 Parts (``--only``, comma-separated; the default is all but ``soak``):
 
@@ -50,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-from benchmark import concurrent_users, cpu_seconds, local_client, served  # noqa: E402
+from benchmark import FIGURES, concurrent_users, cpu_seconds, local_client, served, write_record  # noqa: E402
 from browser_helpers import (  # noqa: E402
     LABEL_TEXT_JS,
     PAD_CANVAS,
@@ -167,6 +168,13 @@ def summary(times_ms: list[float]) -> str:
     return f"p50 {statistics.median(times_ms):7.1f} ms   p90 {np.percentile(times_ms, 90):7.1f} ms   n={len(times_ms)}"
 
 
+def stats(times_ms: list[float]) -> dict:
+    """``summary``'s figures, for --record: median, 90th percentile and count."""
+    if not times_ms:
+        return {"n": 0}
+    return {"p50_ms": statistics.median(times_ms), "p90_ms": float(np.percentile(times_ms, 90)), "n": len(times_ms)}
+
+
 def ratio(app_ms: list[float], ref_ms: list[float]) -> str:
     """The ratio of medians app / reference, with a bootstrap 95% interval (how much is noise)."""
     rng = np.random.default_rng(0)
@@ -223,6 +231,7 @@ def bench_predict(calls: int) -> None:
         print(f"  app.py             {summary(times[way]['app'])}")
         print(f"  minimal image app  {summary(times[way]['ref'])}")
         print(f"  ratio app / minimal (medians): {ratio(times[way]['app'], times[way]['ref'])}")
+        FIGURES.setdefault("predict", {})[way] = {"app": stats(times[way]["app"]), "minimal": stats(times[way]["ref"])}
 
 
 # -- pen-up and live: the page in headless Chromium ---------------------------------------------------------------
@@ -354,7 +363,10 @@ def bench_pen_up(rounds: int, verbose: bool = False) -> None:
         print(f"    app.py stroke pad          {summary(app_ms)}")
         print(f"    minimal gr.Sketchpad demo  {summary(ref_ms)}")
         print(f"    ratio app / minimal (medians): {ratio(app_ms, ref_ms)}")
+        FIGURES.setdefault("pen_up", {})[condition] = {"app": stats(app_ms), "minimal": stats(ref_ms)}
     trials = len(conditions) * rounds * len(ONE_STROKE)
+    FIGURES["pen_up"]["server_cpu_ms_per_digit"] = {side: cpu[side] / trials * 1e3 for side in cpu}
+    FIGURES["pen_up"]["requests_per_digit"] = {side: requests[side] / trials for side in requests}
     print(
         f"  server CPU per digit drawn (its live readings, pen-up reading and clear):"
         f" app.py {cpu['app'] / trials * 1e3:.1f} ms, minimal sketchpad demo {cpu['ref'] / trials * 1e3:.1f} ms"
@@ -409,6 +421,8 @@ def bench_live(rounds: int) -> None:
     )
     for condition, c in counts.items():
         print(f"  {condition:>20}: median {statistics.median(c):.0f}, min {min(c)}, max {max(c)}   n={len(c)}")
+        live = FIGURES.setdefault("live", {"stroke_s": LIVE_STROKE_S})
+        live[condition] = {"median": statistics.median(c), "min": min(c), "max": max(c), "n": len(c)}
 
 
 # -- load: many drawers at once on /read_strokes -------------------------------------------------------------------
@@ -489,6 +503,16 @@ def load_round(proc, url, payloads, expected, drawers, strokes, pace, in_process
         f" {client_cpu / wall:.2f} cores"
     )
     print(f"    {len(result.errors)} errors, {len(result.wrong)} answers unlike in-process, of {calls} calls")
+    FIGURES.setdefault("load", {"drawers": drawers, "strokes": strokes})[title] = {
+        **stats(latencies),
+        "p95_ms": float(p95),
+        "strokes_per_s": result.throughput,
+        "server_cpu_ms_per_stroke": cpu / calls * 1e3,
+        "x_read_number_cpu": cpu / calls * 1e3 / in_process_ms,
+        "calls": calls,
+        "errors": len(result.errors),
+        "wrong": len(result.wrong),
+    }
     for line in (result.errors + result.wrong)[:5]:
         print("     ", line)
 
@@ -540,6 +564,11 @@ def bench_soak(events: int, baseline: bool) -> None:
         t = time.perf_counter()
         ms = soak(events, env)
         first, last = ms[:1000], ms[-1000:]
+        FIGURES.setdefault("soak", {"events": events})[title] = {
+            "first_p50_ms": statistics.median(first),
+            "last_p50_ms": statistics.median(last),
+            "last_over_first_p50": statistics.median(last) / statistics.median(first),
+        }
         print(
             f"  {title}: first 1,000 p50 {statistics.median(first):.1f} ms (mean {np.mean(first):.1f}),"
             f" last 1,000 p50 {statistics.median(last):.1f} ms (mean {np.mean(last):.1f});"
@@ -572,7 +601,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--soak-baseline", action="store_true", help="soak: also with gradio's default analytics (default: off)"
     )
+    p.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        help="also write the figures as JSON here, e.g. docs/records/ (default: none)",
+    )
     p.add_argument("--serve-reference", choices=["image", "sketchpad"], help=argparse.SUPPRESS)
+    argv = sys.argv[1:] if argv is None else argv
     args = p.parse_args(argv)
     if args.serve_reference:
         return serve_reference(args.serve_reference)
@@ -580,7 +616,8 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(parts) - set(PARTS)
     if unknown:
         p.error(f"unknown parts {sorted(unknown)}: choose from {', '.join(PARTS)}")
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    load_before = os.getloadavg()[0]
+    print(f"load average: {load_before:.1f} on {os.cpu_count()} cores")
     if "predict" in parts:
         bench_predict(args.calls)
     if "pen-up" in parts:
@@ -591,6 +628,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_load(args.drawers, args.strokes, args.pace)
     if "soak" in parts:
         bench_soak(args.soak_events, args.soak_baseline)
+    if args.record:
+        write_record(args.record, " ".join(["python tests/bench_app.py", *argv]), load_before)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
     python tests/benchmark.py --only-number  # read_number against predict
     python tests/benchmark.py --only-load --concurrency-limit 4 --batch 8   # the load test, other queue settings
     python tests/benchmark.py --worst-case   # only the adversarial inputs, in-process and served (about 2 minutes)
+    python tests/benchmark.py --only-number --record docs/records/read-number.json   # the figures, as JSON too
 
 Prints, with torch on one thread as ``app.launch()`` sets it:
 - ``Classifier.predict`` p50/p99 on sketchpad canvases (opaque white RGBA, black ink, as Gradio's
@@ -45,13 +46,14 @@ from pathlib import Path
 import httpx
 import numpy as np
 import torch
-from browser_helpers import free_port
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # run as a script: lenet, app and ui come from the repository
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from browser_helpers import free_port  # noqa: E402  (it imports ui)
 
 from lenet import Classifier, normalize  # noqa: E402
 from lenet.pen import PenDigits, compose_number, render, smooth  # noqa: E402
@@ -62,6 +64,23 @@ CANVASES = (280, 512, 800)
 BATCH = 256
 USERS, CALLS = 16, 15
 LOAD_DIGITS = 32  # distinct digit files the load test cycles through
+FIGURES: dict[str, dict] = {}  # each part's figures as printed; --record writes them (docs/ renders them from there)
+
+
+def write_record(path: Path, command: str, load_before: float) -> None:
+    """Write ``FIGURES`` as JSON, with the command that measured them and the machine they were measured on."""
+    import json
+
+    record = {
+        "command": command,
+        "torch": torch.__version__,
+        "cpus": os.cpu_count(),
+        "load_average": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+        "figures": FIGURES,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {path}")
 
 
 # -- files written byte by byte, so nothing huge is ever held in memory ------------------------------
@@ -313,9 +332,11 @@ def bench_predict(clf: Classifier) -> None:
         forward = time_calls(clf.model, [x] * 300, repeat=3)
     f50, f99 = percentiles(forward)
     print(f"bare LeNet forward, 1 image:     p50 {f50:7.3f} ms   p99 {f99:7.3f} ms")
+    FIGURES["predict"] = {"forward_p50_ms": f50, "forward_p99_ms": f99}
     for size in CANVASES:
         images, _ = sketchpad_canvases(size, 60)
         p50, p99 = percentiles(time_calls(clf.predict, images, repeat=5))
+        FIGURES["predict"][f"{size}px"] = {"p50_ms": p50, "p99_ms": p99, "x_forward_p50": p50 / f50}
         print(
             f"predict() on {size} px canvases:  p50 {p50:7.3f} ms   p99 {p99:7.3f} ms"
             f"   = {p50 / f50:5.1f}x / {p99 / f99:5.1f}x the bare forward"
@@ -333,6 +354,7 @@ def bench_batch(clf: Classifier) -> None:
     for image in images:
         clf.predict(image)
     single = time.perf_counter() - t
+    FIGURES["predict_batch"] = {"images_per_s": BATCH / batch, "single_images_per_s": BATCH / single}
     print(
         f"predict_batch, {BATCH} x 512 px:     {BATCH / batch:7.0f} images/s"
         f"   vs {BATCH / single:.0f} images/s one predict() each = {single / batch:.2f}x the throughput"
@@ -376,6 +398,13 @@ def bench_number(clf: Classifier) -> None:
                     cpu_whole += time.process_time() - t
             p50, p99 = percentiles(one)
             n50, n99 = percentiles(whole)
+            FIGURES.setdefault("read_number", {})[f"{name} {what}"] = {
+                "p50_ms": n50,
+                "p99_ms": n99,
+                "predict_p50_ms": p50,
+                "x_predict_p50": n50 / p50,
+                "x_predict_cpu": cpu_whole / cpu_one,
+            }
             print(
                 f"read_number(), 4 digits, {name:<6} {what:<7}: p50 {n50:7.2f} ms  p99 {n99:7.2f} ms"
                 f"  = {n50 / p50:5.1f}x / {n99 / p99:5.1f}x predict() on one digit (p50 {p50:.2f} ms, "
@@ -466,6 +495,18 @@ def bench_load(clf: Classifier, concurrency_limit: int | None = None, batch: int
     )
     calls = USERS * CALLS
     server_ms, client_ms = server_cpu / calls * 1e3, client_cpu / calls * 1e3
+    FIGURES["load"] = {
+        "users": USERS,
+        "calls": calls,
+        "single_p50_ms": s50,
+        "p50_ms": l50,
+        "p99_ms": l99,
+        "calls_per_s": load.throughput,
+        "server_cpu_ms_per_call": server_ms,
+        "x_predict_cpu": server_ms / i50,
+        "errors": len(load.errors),
+        "wrong": len(load.wrong),
+    }
     print(
         f"  CPU per call: server {server_ms:.1f} ms = {server_ms / i50:.1f}x predict() on the same files"
         f" in-process ({i50:.1f} ms); the gradio_client users {client_ms:.1f} ms"
@@ -609,6 +650,12 @@ def main() -> None:
     p.add_argument(
         "--batch", type=int, default=0, help="serve /predict with predict_batch, batches of up to N (default: 0, off)"
     )
+    p.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        help="also write the figures as JSON here, e.g. docs/records/ (default: none)",
+    )
     p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the load test's server process
     args = p.parse_args()
     if args.serve:
@@ -617,18 +664,20 @@ def main() -> None:
     torch.set_num_threads(1)  # as app.launch() does, so the in-process figures match the served ones
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, {os.cpu_count()} CPUs")
     clf = Classifier.load()
+    load_before = os.getloadavg()[0]
     if args.worst_case:
         bench_worst_case(clf)
-        return
-    if args.only_number:
+    elif args.only_number:
         bench_number(clf)
-        return
-    if not args.only_load:
-        bench_predict(clf)
-        bench_batch(clf)
-        bench_number(clf)
-    if not args.no_load:
-        bench_load(clf, args.concurrency_limit, args.batch)
+    else:
+        if not args.only_load:
+            bench_predict(clf)
+            bench_batch(clf)
+            bench_number(clf)
+        if not args.no_load:
+            bench_load(clf, args.concurrency_limit, args.batch)
+    if args.record:
+        write_record(args.record, " ".join(["python tests/benchmark.py", *sys.argv[1:]]), load_before)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Shared fixtures: the bundled classifier, the app served in-process, data locations, and skip-or-fail.
 
-The pen-digit set ships inside the package (``lenet/pen_digits.npz``). Tests
-that need MNIST or a browser skip with a reason when those are missing; with
-LENET_REQUIRE_ALL=1 (set by CI) such a skip fails instead.
+The pen-digit set ships inside the package (``lenet/pen_digits.npz``). MNIST is
+read where ``lenet.data`` looks for it: the folder ``LENET_DATA_DIR`` names, else
+``~/.cache/lenet/mnist``. Tests that need MNIST or a browser skip with a reason
+when those are missing; with LENET_REQUIRE_ALL=1 (set by CI) such a skip fails instead.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from lenet import Classifier
+from lenet.data import DATA_DIR_ENV, DEFAULT_DATA_DIR, FILES
 from lenet.pen import PEN_DIGITS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-SHARED = ROOT.parent / "shared" / "data"
-MNIST_DIR = Path(os.environ.get("LENET_MNIST_DIR", os.environ.get("LENET_DATA_DIR", SHARED / "mnist")))
+MNIST_DIR = DEFAULT_DATA_DIR  # lenet.data's one place: $LENET_DATA_DIR, else ~/.cache/lenet/mnist
 PEN_DIGITS = Path(os.environ.get("LENET_PEN_DIGITS", PEN_DIGITS_FILE))
 REQUIRE_ALL = os.environ.get("LENET_REQUIRE_ALL") == "1"
 
@@ -63,9 +64,13 @@ def client(server_url: str):
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """A folder with the four MNIST files, or skip."""
-    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists() and not (MNIST_DIR / "t10k-images-idx3-ubyte").exists():
-        skip_or_fail(f"MNIST not found in {MNIST_DIR} (set LENET_MNIST_DIR or LENET_DATA_DIR)")
+    """The folder with the four MNIST files (where lenet.data looks), or skip: tests never download."""
+    missing = [stem for stem, _ in FILES.values() if not any((MNIST_DIR / n).is_file() for n in (stem, stem + ".gz"))]
+    if missing:
+        skip_or_fail(
+            f"MNIST not found in {MNIST_DIR} (missing {', '.join(missing)}): set {DATA_DIR_ENV} to a folder with "
+            f"the four MNIST files, or run `python -m lenet.data` to download them there"
+        )
     return MNIST_DIR
 
 

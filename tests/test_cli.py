@@ -127,16 +127,68 @@ def test_predict_number(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert all(0 <= d["box"][0] < d["box"][2] <= 600 for d in answer["digits"])
 
 
-def test_evaluate_numbers(capsys: pytest.CaptureFixture) -> None:
-    """In-process and small: the table's rows are all there and the figures are fractions."""
+def test_evaluate_numbers(clf, capsys: pytest.CaptureFixture) -> None:
+    """In-process and small: every figure equals the one recomputed here, reading the same numbers one by one."""
     from lenet.evaluate import main as evaluate_main
+    from lenet.evaluate_numbers import METHODS, SPACINGS, make_numbers, number_inputs, read_number_naive
+    from lenet.evaluate_pen import assign_models
 
     args = ["--numbers", "--pen-digits", str(DATA / "pen_sample.npz"), "--number-count", "3", "--workers", "1"]
     figures = evaluate_main([*args, "--json"])["numbers"]
     # The bundled weights trained on every writer: the figure must say it is not a fair one.
     assert figures["numbers"] == 6 and figures["writers"] == "writers seen in training: not a fair figure"
-    rows = {(f["method"], f["spacing"], f["input"], f["digits"]) for f in figures["figures"]}
-    assert len(rows) == 2 * 2 * 5 * 2
-    assert all(0 <= f[k] <= 1 for f in figures["figures"] for k in ("whole", "per_digit", "wrong_count"))
-    with pytest.raises(SystemExit, match="--pen-digits"):
-        evaluate_main(["--numbers"])
+    rows = {(f["method"], f["spacing"], f["input"], f["digits"]): f for f in figures["figures"]}
+    assert len(rows) == len(figures["figures"]) == 2 * 2 * 5 * 2
+
+    ds = PenDigits.load(DATA / "pen_sample.npz")
+    numbers = make_numbers(ds, assign_models([clf], ds)[0], 3)
+    read = {}  # (method, number index, input) -> the text read, "" when refused
+    for k, number in enumerate(numbers):
+        for name, x in number_inputs(ds, number)[1].items():
+            for method in METHODS:
+                try:
+                    read[method, k, name] = (
+                        clf.read_number(x).text if method == "read_number" else read_number_naive(clf, x)
+                    )
+                except ValueError:
+                    read[method, k, name] = ""
+    for (method, spacing, inp, digits), f in rows.items():
+        lo, hi = map(int, digits.split("-"))
+        pairs = [
+            ("".join(str(int(ds.labels[i])) for i in n["digits"]), read[method, k, name])
+            for k, n in enumerate(numbers)
+            if n["spacing"] == spacing and lo <= len(n["digits"]) <= hi
+            for name in ((inp,) if inp != "images" else ("rgba_transparent", "rgb_white", "rgb_dark"))
+        ]
+        counted = [(t, r) for t, r in pairs if len(t) == len(r)]
+        assert f["n"] == len(pairs)
+        assert f["whole"] == pytest.approx(sum(t == r for t, r in pairs) / max(len(pairs), 1))
+        assert f["wrong_count"] == pytest.approx(1 - len(counted) / max(len(pairs), 1))
+        right = sum(a == b for t, r in counted for a, b in zip(t, r, strict=True))
+        assert f["per_digit"] == pytest.approx(right / max(sum(len(t) for t, _ in counted), 1))
+    assert set(SPACINGS) == {n["spacing"] for n in numbers}
+    # read_number's mistakes are listed (the first 50): here all of them.
+    mistakes = {(m["text"], m["read"], m["input"]) for m in figures["mistakes"]}
+    expected = {
+        ("".join(str(int(ds.labels[i])) for i in n["digits"]), read["read_number", k, name], name)
+        for k, n in enumerate(numbers)
+        for name in ("strokes", "rgba_transparent", "rgb_white", "rgb_dark")
+        if read["read_number", k, name] != "".join(str(int(ds.labels[i])) for i in n["digits"])
+    }
+    assert mistakes == expected
+
+
+def test_evaluate_numbers_reads_the_bundled_pen_digits_by_default() -> None:
+    # `python -m lenet.evaluate --numbers`, as the docs give it: no --pen-digits needed.
+    from lenet.evaluate import main as evaluate_main
+
+    figures = evaluate_main(["--numbers", "--number-count", "1", "--workers", "1", "--json"])["numbers"]
+    assert figures["numbers"] == 2 and figures["writers"] == "writers seen in training: not a fair figure"
+
+
+def test_evaluate_record_needs_something_to_record(capsys: pytest.CaptureFixture) -> None:
+    from lenet.evaluate import main as evaluate_main
+
+    with pytest.raises(SystemExit):
+        evaluate_main(["--record", "out.json"])
+    assert "--record needs --pen-digits or --numbers" in capsys.readouterr().err

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from lenet import Classifier, to_model_input
-from lenet.data import FILES, DataError, ensure_mnist, md5_of, mnist_inputs, read_idx
+from lenet.data import FILES, TEST_FILES, DataError, ensure_mnist, load_mnist, md5_of, mnist_inputs, read_idx
 from lenet.inference import DEFAULT_WEIGHTS, WEIGHTS_DIR, checksum_path, sha256_of
 from lenet.pen import PEN_DIGITS_FILE, PenDigits
 from lenet.train import RUNS_DIR, TrainConfig, augment, parse_args, slash_zeros, training_set
@@ -110,6 +110,13 @@ def test_ensure_mnist_finds_a_corrupt_copy_among_good_ones(tmp_path: Path, mnist
     assert set(ensure_mnist(tmp_path, download=False)) == set(FILES)
 
 
+def test_data_command_verifies_mnist_where_it_lies(mnist_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    from lenet.data import main
+
+    main(["--data-dir", str(mnist_dir)])  # all four files present: verified, nothing downloaded
+    assert capsys.readouterr().out.strip() == f"MNIST verified in {mnist_dir}"
+
+
 # -- the bundled pen digits ------------------------------------------------------------------------------
 
 
@@ -130,6 +137,25 @@ def test_default_training_configuration_finds_the_pen_digits_without_a_path() ->
         assert cfg.out.parent.parent == RUNS_DIR  # runs/<timestamp>/lenet.pt: never the bundled weights
     assert parse_args(["--mnist-only"]).pen_digits is None
     assert parse_args(["--out", "weights/lenet.pt"]).out == Path("weights/lenet.pt")
+
+
+def test_pen_fold_must_be_one_of_the_folds(capsys: pytest.CaptureFixture) -> None:
+    assert parse_args(["--pen-folds", "3", "--pen-fold", "2"]).pen_fold == 2
+    for argv in (["--pen-folds", "3", "--pen-fold", "3"], ["--pen-fold", "-1"], ["--pen-folds", "1"]):
+        with pytest.raises(SystemExit):
+            parse_args(argv)
+        assert "--pen-fold" in capsys.readouterr().err
+
+
+def test_ensure_mnist_fetches_only_the_files_asked_for(tmp_path: Path, mnist_dir: Path) -> None:
+    # A test-set figure needs the test files only: with no training files present, it is still found.
+    for key in TEST_FILES:
+        stem = FILES[key][0]
+        source = next(p for p in (mnist_dir / stem, mnist_dir / f"{stem}.gz") if p.is_file())
+        (tmp_path / source.name).symlink_to(source)
+    assert set(ensure_mnist(tmp_path, download=False, keys=TEST_FILES)) == set(TEST_FILES)
+    with pytest.raises(DataError, match="train-images"):
+        ensure_mnist(tmp_path, download=False)
 
 
 # -- training data and augmentation -----------------------------------------------------------------------
@@ -196,7 +222,7 @@ def test_augment_keeps_shape_and_range_and_is_seeded(mnist: dict[str, np.ndarray
 @pytest.mark.slow
 def test_training_smoke_run_writes_a_loadable_checkpoint(tmp_path: Path, mnist_dir: Path) -> None:
     # lenet.train accepts only MNIST files with the canonical checksums, so this needs the real data
-    # (LENET_DATA_DIR or LENET_MNIST_DIR); the pen digits are the ones bundled in the package.
+    # (where lenet.data looks: LENET_DATA_DIR); the pen digits are the ones bundled in the package.
     bundled = sha256_of(DEFAULT_WEIGHTS)
     out = tmp_path / "run" / "lenet.pt"
     args = ["--data-dir", str(mnist_dir), "--limit", "256", "--epochs", "1", "--pen-repeats", "1", "--out", str(out)]
@@ -212,11 +238,17 @@ def test_training_smoke_run_writes_a_loadable_checkpoint(tmp_path: Path, mnist_d
     assert "MNIST test accuracy" in result.stdout
     clf = Classifier.load(out)
     assert clf.meta["seed"] == 0 and "command" not in clf.meta  # so the same run gives the same bytes
-    bar = np.full((64, 64), 255, np.uint8)
-    bar[12:52, 30:34] = 0
-    assert 0 <= clf.predict(bar).digit <= 9
     metrics = json.loads((out.parent / "metrics.json").read_text())
     assert metrics["mnist_test"]["n"] == 256 and "--limit 256" in metrics["command"]
+    # The saved checkpoint is the model that was scored: it reads the 256 test digits exactly as recorded.
+    test = load_mnist(mnist_dir, TEST_FILES, download=False)
+    digits = np.array([p.digit for p in clf.predict_inputs(mnist_inputs(test["test-images"][:256]))])
+    labels = test["test-labels"][:256]
+    assert metrics["mnist_test"]["accuracy"] == float((digits == labels).mean())
+    confusion = np.zeros((10, 10), int)
+    np.add.at(confusion, (labels, digits), 1)
+    assert metrics["mnist_test"]["confusion_matrix"] == confusion.tolist()
+    assert metrics["training_cpu_seconds"] > 0 and len(metrics["load_average"]) == 3  # Linux has one
     assert metrics["checkpoint_sha256"] == checksum_path(out).read_text().split()[0] == sha256_of(out)
     assert metrics["data_md5"] == {key: md5 for key, (_, md5) in FILES.items()}
     pen = metrics["training_data"]["pen"]

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from lenet import BlankImageError, CheckpointError, Classifier, LeNet, Prediction, load_checkpoint, save_checkpoint
-from lenet.evaluate import unseen_writers
+from lenet.evaluate_pen import unseen_writers
 from lenet.inference import DEFAULT_WEIGHTS, checksum_path, sha256_of
 from lenet.pen import PenDigits, render_digit
 

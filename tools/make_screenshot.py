@@ -1,10 +1,10 @@
 """Write ui/screenshot.png, the picture at the top of the README: the page after drawing a real pen digit.
 
-    python ui/make_screenshot.py [--digit eight] [--out ui/screenshot.png]
+    python tools/make_screenshot.py [--digit eight] [--out ui/screenshot.png]
 
-Serves the app on a free localhost port, draws the digit's pen strokes (tests/data/pen_strokes.json) on
-the stroke pad with the mouse in headless Chromium (Debian's /usr/bin/chromium), waits for the reading,
-and saves the top of the page.
+A tool that makes a repository asset, so it lives in tools/, not in the app's ui/. Serves the app on a free
+localhost port, draws the digit's pen strokes (tests/data/pen_strokes.json) on the stroke pad with the mouse in
+headless Chromium (Debian's /usr/bin/chromium), waits for the reading, and saves the top of the page.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the app, and the pad-drawing helpers the browser tests use
 
 from browser_helpers import LABEL_TEXT_JS, PAD_CANVAS, draw_digit, free_port, launch_chromium, pen_digits  # noqa: E402
 
