@@ -197,6 +197,8 @@ for (const name of ORDER) {
     canvas.width = layout.width;
     canvas.height = layout.height;
     canvas.style.width = `${layout.width}px`;
+    // Where each map sits, in canvas px: for tests and for anyone reading the page's structure.
+    canvas.dataset.cells = JSON.stringify(layout.cells.filter((c) => c.kind === "map"));
     card.appendChild(canvas);
   } else if (UNITS[name]) {
     const U = UNITS[name];
@@ -206,6 +208,8 @@ for (const name of ORDER) {
     canvas.width = U.cols * U.cell;
     canvas.height = layout.rows * U.cell;
     canvas.style.width = `${canvas.width}px`;
+    canvas.dataset.cols = String(U.cols);
+    canvas.dataset.cell = String(U.cell);
     card.appendChild(canvas);
   } else {
     const list = document.createElement("ol");
