@@ -174,6 +174,7 @@ def test_write_a_number_and_it_is_read_with_a_box_per_digit(browser_page, names:
     assert page.locator("#digits button.selected").count() == 1
     assert strip.nth(len(text) - 1).get_attribute("aria-pressed") == "true"
     assert label_text(page) == text[-1] and f"digit {len(text)} of {len(text)}" in page.evaluate(STATUS_JS)
+    assert page.evaluate(NETWORK_DIGIT_JS) == text[-1]  # the network view shows the digit the label shows
     # Drawing the boxes leaves the strokes alone and starts no new reading.
     ink, calls = page.evaluate(INK_PIXELS_JS), gradio_calls(page)
     page.wait_for_timeout(SETTLE_MS)
@@ -186,6 +187,7 @@ def test_write_a_number_and_it_is_read_with_a_box_per_digit(browser_page, names:
     assert f"reads {text}." in status and f"digit 1 of {len(text)}" in status and "picked" in status
     assert strip.nth(0).get_attribute("aria-pressed") == "true" and page.locator("#digits button.selected").count() == 1
     assert page.evaluate(BOXES_JS) == len(text) and page.evaluate(INK_PIXELS_JS) == ink
+    page.wait_for_function(f"() => ({NETWORK_DIGIT_JS})() === {text[0]!r}", timeout=ANSWER_MS)  # the view follows
 
     # A speck far below the digits is no digit; undoing it leaves the boxes as they were (the same boxes again).
     box = canvas_box(page)
