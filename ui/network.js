@@ -227,7 +227,12 @@ for (const name of ORDER) {
   flow.appendChild(card);
   views[name] = { card, canvas, layout };
 }
-flow.insertAdjacentHTML("beforeend", `<p class="agree" aria-live="polite"></p>`);
+flow.insertAdjacentHTML(
+  "beforeend",
+  `<p class="legend"><span class="swatch heat"></span> activation: white 0, up to dark blue for the stage's strongest
+  &nbsp; <span class="swatch weights"></span> weights: blue negative, red positive &nbsp;
+  <span class="swatch mark"></span> what the inspected unit reads</p><p class="agree" aria-live="polite"></p>`,
+);
 const agree = flow.querySelector(".agree");
 
 codeBox.innerHTML = `<header><b>The code that runs</b> <span>lenet/model.py: ${net.params.toLocaleString("en")} weights</span></header>
