@@ -27,7 +27,7 @@ from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
 from lenet import BlankImageError, Classifier, NumberReading, Prediction, strokes
-from ui import DigitStrip, PixelImage, StrokePad
+from ui import DigitStrip, NetworkView, PixelImage, StrokePad
 from ui.pad import BRUSH
 
 ROOT = Path(__file__).resolve().parent
@@ -38,11 +38,6 @@ MAX_FILE_SIZE = "10mb"  # a phone photo fits; lenet refuses more than 40 megapix
 # takes ~450 MB, so two keep the server under 2 GB; more were no faster (tests/benchmark.py).
 FILE_READERS = 2
 QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
-# The input and the maps travel at their own resolution, inline (ui.PixelImage), and the browser
-# scales them up with crisp pixels: one map pixel of gap between maps shows as a few px.
-MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
-MAP_GAP = 1  # px of grey between maps
-MAP_GAP_COLOUR = 205
 DRAW_HINT = (
     "✍️ **Draw a digit**, or a number one digit after the other, on the pad: the network reads it while you draw."
 )
@@ -60,52 +55,21 @@ NOT_UPLOADED = "Only images uploaded to this server are read: upload the file fi
 CLASSIFIER = Classifier.load()
 
 
-def _palette() -> np.ndarray:
-    """A (256, 3) uint8 colour map for activations: near-white at zero to dark blue at the layer's peak."""
-    stops = np.array([[250, 250, 250], [254, 224, 144], [244, 109, 67], [165, 0, 38], [49, 54, 149]], dtype=float)
-    x = np.linspace(0, len(stops) - 1, 256)
-    return np.stack([np.interp(x, np.arange(len(stops)), stops[:, c]) for c in range(3)], axis=1).astype(np.uint8)
-
-
-PALETTE = _palette()
-
-
-def tile_maps(maps: np.ndarray, columns: int, scale: int) -> np.ndarray:
-    """(n, h, w) activations -> one (H, W, 3) uint8 grid, each map upscaled by ``scale``, coloured by PALETTE."""
-    n, h, w = maps.shape
-    peak = float(maps.max())
-    # One scale for the whole layer, so a weak map looks weak next to a strong one.
-    level = np.clip(maps / peak if peak > 0 else maps, 0.0, 1.0)
-    coloured = PALETTE[(level * 255).astype(np.uint8)]  # (n, h, w, 3)
-    coloured = coloured.repeat(scale, axis=1).repeat(scale, axis=2)  # (n, h*s, w*s, 3)
-    rows = -(-n // columns)
-    sh, sw = h * scale, w * scale
-    shape = (rows * (sh + MAP_GAP) - MAP_GAP, columns * (sw + MAP_GAP) - MAP_GAP, 3)
-    grid = np.full(shape, MAP_GAP_COLOUR, dtype=np.uint8)
-    for i in range(n):
-        r, c = divmod(i, columns)
-        grid[r * (sh + MAP_GAP) : r * (sh + MAP_GAP) + sh, c * (sw + MAP_GAP) : c * (sw + MAP_GAP) + sw] = coloured[i]
-    return grid
-
-
 def label_value(pred: Prediction) -> dict[str, float]:
     """The ten digits' probabilities as a gr.Label value."""
     return {str(d): p for d, p in enumerate(pred.probabilities)}
 
 
 def shown(pred: Prediction) -> tuple[Any, ...]:
-    """The outputs for one prediction made with maps=True: label, network input, C1, C3, status."""
+    """The outputs for one prediction made with maps=True: label, network input, network view, status."""
     network_input = (pred.model_input * 255).round().astype(np.uint8)  # (32, 32), ink = white, as MNIST
-    assert pred.maps is not None, "predict with maps=True"
-    c1 = tile_maps(pred.maps["C1"], MAP_COLUMNS["C1"], 1)
-    c3 = tile_maps(pred.maps["C3"], MAP_COLUMNS["C3"], 1)
     status = f"The network reads **{pred.digit}** ({pred.confidence:.0%} sure)."
-    return label_value(pred), network_input, c1, c3, status
+    return label_value(pred), network_input, NetworkView.value_of(pred), status
 
 
 def cleared(message: str) -> tuple[Any, ...]:
     """Empty outputs with a message in the status line: no guess, no popup."""
-    return None, None, None, None, message
+    return None, None, None, message
 
 
 def number_status(reading: NumberReading, shown_index: int, picked: bool) -> str:
@@ -119,8 +83,8 @@ def number_status(reading: NumberReading, shown_index: int, picked: bool) -> str
 
 
 def shown_digit(reading: NumberReading, index: int, picked: bool = False) -> tuple[Any, ...]:
-    """The outputs for one digit of a number read with maps=True: label, network input, C1, C3, status."""
-    return (*shown(reading.digits[index])[:4], number_status(reading, index, picked))
+    """The outputs for one digit of a number read with maps=True: label, network input, network view, status."""
+    return (*shown(reading.digits[index])[:3], number_status(reading, index, picked))
 
 
 def drawing_boxes(reading: NumberReading) -> list[tuple[float, float, float, float]]:
@@ -130,7 +94,7 @@ def drawing_boxes(reading: NumberReading) -> list[tuple[float, float, float, flo
 
 
 def read_drawing(reading: NumberReading) -> tuple[Any, ...]:
-    """A reading of the pad -> the page: label, input, C1, C3, status, the strip, the pad's boxes, the reading.
+    """A reading of the pad -> the page: label, input, network view, status, the strip, the pad's boxes, the reading.
 
     One digit shows exactly as ``predict`` would: no strip, no box. A number shows its last drawn digit
     (the last in drawing order; read_number keeps a number's digits in the order they were drawn).
@@ -185,9 +149,9 @@ def read_pad(value: Any) -> tuple[Any, ...]:
 
 
 def pick_digit(index: int | None, reading: NumberReading | None) -> tuple[Any, ...]:
-    """A digit picked in the strip -> its label, input, C1, C3 and status, from the reading kept: no new reading."""
+    """A digit picked in the strip -> its label, input, network view and status, from the reading kept."""
     if reading is None or index is None or not 0 <= index < len(reading.digits):
-        return (gr.skip(),) * 5  # a pick from a strip a newer reading has replaced: nothing to change
+        return (gr.skip(),) * 4  # a pick from a strip a newer reading has replaced: nothing to change
     return shown_digit(reading, index, picked=True)
 
 
@@ -268,20 +232,13 @@ class ApiImageData(ImageData):
 
 
 HOW_IT_WORKS = """
-### How it works
-The pictures on this page are the network's layers, in the order it computes them
-(the names are the PyTorch tutorial's, after LeCun et al., 1998):
-
-1. **Input, 32×32.** Your digit is cropped to its ink, scaled so its longer side is 20 px
-   and centred, as the MNIST digits the network learned from were. That small picture is all it ever sees.
-2. **C1, convolution: 6 maps, 30×30.** Six 3×3 filters slide over the input. Each finds one kind of
-   stroke (an edge, a slant, an end) and lights up where it is: dark red and blue are strong.
-3. **S2, pooling.** Keeps the strongest response in each 2×2 patch: the maps halve to 15×15,
-   so a stroke that moves by a pixel still counts.
-4. **C3, convolution: 16 maps, 13×13.** Sixteen filters combine C1's strokes into bigger parts:
-   curves, corners, loops. **S4** pooling halves them again to 6×6.
-5. **F5, F6 and the output, fully connected.** 576 numbers go through 120 and 84 units to ten scores:
-   the layers that decide. The bars show the top 3 of the ten probabilities.
+### Inside the network
+Above are the network's seven stages in the order it computes them, with the names of the PyTorch
+tutorial (after LeCun et al., 1998): **C1** and **C3** are convolutions, **S2** and **S4** keep the
+strongest value of each 2×2 patch, **F5**, **F6** and **OUTPUT** are fully connected. Every stage
+changes as you draw. **Hover or tap any unit**, a pixel of a map or a square of F5 and F6 or a digit of
+OUTPUT, to see where its value comes from: the inputs it reads (boxed, down to the 32×32 input), the
+weights it multiplies them by, and the sum. **Tap a line of code** to light up the stage it computes.
 """
 
 CSS = """
@@ -311,7 +268,7 @@ def file_endpoint(fn: Any, output: gr.Component, api_name: str) -> None:
 
 
 def build() -> gr.Blocks:
-    """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
+    """The page: draw or upload on the left, the reading and the network's input on the right, every stage below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
     with gr.Blocks(title="LeNet digit sketchpad", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -337,12 +294,10 @@ def build() -> gr.Blocks:
                 status = gr.Markdown(DRAW_HINT, elem_id="status")
                 label = gr.Label(num_top_classes=3, label="Top 3", elem_id="prediction")
                 network_input = pixel_image("What the network sees: 32×32 input", "network-input")
-        with gr.Row():
-            c1 = pixel_image("C1: 6 feature maps, 30×30 (convolution)", "c1-maps")
-            c3 = pixel_image("C3: 16 feature maps, 13×13 (convolution)", "c3-maps")
+        network = NetworkView(CLASSIFIER.model, elem_id="network", label="Inside the network")
         gr.Markdown(HOW_IT_WORKS)
 
-        outputs = [label, network_input, c1, c3, status]
+        outputs = [label, network_input, network, status]
         # Readings while drawing: the pad sends a few a second, always_last keeps one in flight and
         # only the latest waiting. Off the queue: one HTTP request per reading instead of a queue
         # join plus an event stream, which is what a remote user's round trips are made of.

@@ -19,14 +19,12 @@ import pytest
 from browser_helpers import free_port, pad_value, pen_digits
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from PIL import Image
 
 import app
 from lenet import NumberReading
 from lenet.pen import compose_number, render
-from ui import DigitStrip, PixelImage, StrokePad
+from ui import DigitStrip, NetworkView, PixelImage, StrokePad
 from ui.pixels import png_data_uri
 
 # Read when pytest collects this module, before any test launches app.demo (the browser tests do, in-process).
@@ -55,11 +53,11 @@ def file_data(path: Path | str) -> dict:
 
 
 def assert_cleared(outputs: tuple, message_part: str) -> None:
-    label, network_input, c1, c3, status = outputs[:5]
-    assert (label, network_input, c1, c3) == (None, None, None, None), "a guess was shown"
+    label, network_input, network, status = outputs[:4]
+    assert (label, network_input, network) == (None, None, None), "a guess was shown"
     assert message_part in status
-    if len(outputs) > 5:  # the Draw tab's: no strip, no boxes, no reading kept
-        assert outputs[5:] == (None, StrokePad.show_boxes([]), None)
+    if len(outputs) > 4:  # the Draw tab's: no strip, no boxes, no reading kept
+        assert outputs[4:] == (None, StrokePad.show_boxes([]), None)
 
 
 @pytest.fixture(scope="module")
@@ -96,15 +94,14 @@ def test_import_builds_demo_without_launching() -> None:
 
 @pytest.mark.parametrize("name", ["seven", "three", "two", "eight"])
 def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: str) -> None:
-    label, network_input, c1, c3, status, strip, boxes, kept = app.read_pad(pad_value(digits[name]["strokes"]))
+    label, network_input, network, status, strip, boxes, kept = app.read_pad(pad_value(digits[name]["strokes"]))
     assert (strip, boxes, kept) == (None, StrokePad.show_boxes([]), None)  # one digit: no strip, no box
     digit = str(digits[name]["label"])
     assert max(label, key=label.get) == digit
     assert set(label) == {str(d) for d in range(10)} and sum(label.values()) == pytest.approx(1, abs=1e-5)
     assert network_input.shape == (32, 32) and network_input.dtype == np.uint8
     assert network_input.max() == 255 and network_input[0].max() == 0  # white ink on black, margins empty
-    assert c1.shape == (2 * 30 + 1, 3 * 30 + 2, 3)  # 3x2 maps of 30x30, 1 px apart
-    assert c3.shape == (4 * 13 + 3, 4 * 13 + 3, 3)  # 4x4 maps of 13x13
+    assert network["digit"] == int(digit) and {"x", "F5", "F6", "OUTPUT"} <= set(network)  # every stage, one reading
     assert f"**{digit}**" in status
 
 
@@ -129,7 +126,7 @@ def test_the_network_input_shown_is_the_one_the_classifier_used(digits: dict) ->
 def test_a_blank_pad_clears_the_outputs_and_shows_the_hint(value) -> None:
     outputs = app.read_pad(value)
     assert_cleared(outputs, "Draw a digit")
-    assert outputs[4] == app.DRAW_HINT
+    assert outputs[3] == app.DRAW_HINT
 
 
 @pytest.mark.parametrize(
@@ -144,7 +141,7 @@ def test_a_blank_pad_clears_the_outputs_and_shows_the_hint(value) -> None:
 def test_a_bad_pad_value_gets_a_message_not_a_guess(value, message: str) -> None:
     outputs = app.read_pad(value)
     assert_cleared(outputs, message)
-    assert outputs[4].startswith("⚠️") and "send" in outputs[4]
+    assert outputs[3].startswith("⚠️") and "send" in outputs[3]
 
 
 def assert_same_outputs(got: tuple, expected: tuple) -> None:
@@ -160,21 +157,21 @@ def assert_same_outputs(got: tuple, expected: tuple) -> None:
 def test_a_single_digit_shows_exactly_as_before(digits: dict, name: str) -> None:
     value = pad_value(digits[name]["strokes"])
     outputs = app.read_pad(value)
-    assert_same_outputs(outputs[:5], app.shown(app.CLASSIFIER.predict(value, maps=True)))  # what the page showed
-    assert outputs[4] == f"The network reads **{digits[name]['label']}** ({max(outputs[0].values()):.0%} sure)."
-    assert outputs[5:] == (None, StrokePad.show_boxes([]), None)
+    assert_same_outputs(outputs[:4], app.shown(app.CLASSIFIER.predict(value, maps=True)))  # what the page showed
+    assert outputs[3] == f"The network reads **{digits[name]['label']}** ({max(outputs[0].values()):.0%} sure)."
+    assert outputs[4:] == (None, StrokePad.show_boxes([]), None)
 
 
 @pytest.mark.parametrize("names, text", [(["four", "two"], "42"), (["two", "zero", "two", "six"], "2026")])
 def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, names: list[str], text: str) -> None:
     value = number_value(digits, names)
-    label, network_input, c1, c3, status, strip, boxes, kept = app.read_pad(value)
+    label, network_input, network, status, strip, boxes, kept = app.read_pad(value)
     assert isinstance(kept, NumberReading) and kept.text == text
     assert f"**{text}**" in status and f"digit {len(text)} of {len(text)}" in status and "last drawn" in status
     # The label and the maps follow the last digit drawn, the rightmost here.
     last = kept.digits[-1]
     assert max(label, key=label.get) == text[-1] and f"a **{text[-1]}**" in status
-    assert_same_outputs((label, network_input, c1, c3), app.shown(last)[:4])
+    assert_same_outputs((label, network_input, network), app.shown(last)[:3])
     # The strip: every digit's input, digit and confidence, the last one marked as shown.
     assert strip["selected"] == len(text) - 1
     assert [d["digit"] for d in strip["digits"]] == [int(c) for c in text]
@@ -195,7 +192,7 @@ def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, nam
 
 
 def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dict, monkeypatch) -> None:
-    _, _, _, _, _, strip, _, kept = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
+    _, _, _, _, strip, _, kept = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
 
     def no_reading(*args, **kwargs):
         raise AssertionError("a pick read the drawing again")
@@ -203,13 +200,14 @@ def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dic
     monkeypatch.setattr(app.CLASSIFIER, "read_number", no_reading)
     monkeypatch.setattr(app.CLASSIFIER, "predict", no_reading)
     picked = {**strip, "selected": 1}  # what strip.js sends after a click on the second digit
-    label, network_input, c1, c3, status = app.pick_digit(DigitStrip().preprocess(picked), kept)
+    label, network_input, network, status = app.pick_digit(DigitStrip().preprocess(picked), kept)
     assert max(label, key=label.get) == "0"
     assert "**2026**" in status and "digit 2 of 4, a **0**" in status and "picked" in status
-    assert_same_outputs((label, network_input, c1, c3), app.shown(kept.digits[1])[:4])
+    assert_same_outputs((label, network_input, network), app.shown(kept.digits[1])[:3])
+    assert network["digit"] == 0  # the network view follows the pick
     # A pick that no longer fits the reading kept (a newer one replaced it), or no reading: nothing changes.
     for index, reading in [(4, kept), (None, kept), (0, None)]:
-        assert app.pick_digit(index, reading) == (gr.skip(),) * 5
+        assert app.pick_digit(index, reading) == (gr.skip(),) * 4
 
 
 @pytest.mark.parametrize(
@@ -231,7 +229,7 @@ def test_more_than_twelve_digits_get_lenets_message_in_the_status(digits: dict) 
     names = ["two", "zero", "two", "six", "seven", "three", "four", "five", "eight", "nine", "zero", "two", "six"]
     outputs = app.read_pad(number_value(digits, names))
     assert_cleared(outputs, "more than 12 digits")
-    assert outputs[4].startswith("⚠️")
+    assert outputs[3].startswith("⚠️")
 
 
 def test_read_strokes_answers_with_digit_confidence_and_probabilities(digits: dict) -> None:
@@ -338,9 +336,9 @@ def test_read_number_refuses_a_blank_image_and_anything_not_uploaded(bad_files: 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_upload_examples_are_read_as_their_digit(name: str) -> None:
-    label, network_input, c1, c3, status = app.read_upload(file_data(EXAMPLES_DIR / name), trusted=[EXAMPLES_DIR])
+    label, network_input, network, status = app.read_upload(file_data(EXAMPLES_DIR / name), trusted=[EXAMPLES_DIR])
     assert max(label, key=label.get) == str(EXAMPLES[name])
-    assert network_input is not None and c1 is not None and c3 is not None
+    assert network_input is not None and network["digit"] == EXAMPLES[name]
 
 
 def test_a_cleared_upload_shows_the_upload_hint() -> None:
@@ -449,31 +447,6 @@ def test_a_mounted_app_reads_only_uploads() -> None:
     assert "root:" not in answers["passwd"]
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
-@given(
-    n=st.integers(1, 17),
-    h=st.integers(1, 31),
-    w=st.integers(1, 31),
-    columns=st.integers(1, 8),
-    scale=st.integers(1, 6),
-    peak=st.sampled_from([0.0, 1e-6, 1.0, 500.0]),
-)
-def test_tile_maps_lays_out_every_map(n: int, h: int, w: int, columns: int, scale: int, peak: float) -> None:
-    maps = np.random.default_rng(n * h * w).random((n, h, w)).astype(np.float32) * peak
-    grid = app.tile_maps(maps, columns, scale)
-    rows = -(-n // columns)
-    gap = app.MAP_GAP
-    assert grid.shape == (rows * (h * scale + gap) - gap, columns * (w * scale + gap) - gap, 3)
-    assert grid.dtype == np.uint8
-    # Each map's top-left block holds that map's first activation, coloured by the palette.
-    level = maps / maps.max() if maps.max() > 0 else maps
-    for i in range(n):
-        r, c = divmod(i, columns)
-        top, left = r * (h * scale + gap), c * (w * scale + gap)
-        expected = app.PALETTE[int(np.clip(level[i, 0, 0], 0, 1) * 255)]
-        assert (grid[top : top + scale, left : left + scale] == expected).all()
-
-
 def test_the_page_is_wired_as_the_issue_asks() -> None:
     fns = {fn.name: fn for fn in app.demo.fns.values()}
     reading = fns["read_pad"]
@@ -493,16 +466,17 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
     assert number.concurrency_id == fns["predict"].concurrency_id == "read_file"
     assert number.concurrency_limit == app.FILE_READERS
     # The Draw tab: the reading also fills the strip, boxes the digits on the pad and is kept for picking.
-    strip, kept = reading.outputs[5], reading.outputs[7]
-    assert isinstance(strip, DigitStrip) and strip.elem_id == "digits" and reading.outputs[6] is pad
+    strip, kept = reading.outputs[4], reading.outputs[6]
+    assert isinstance(strip, DigitStrip) and strip.elem_id == "digits" and reading.outputs[5] is pad
     assert isinstance(kept, gr.State)
     picking = fns["pick_digit"]
-    assert picking.inputs == [strip, kept] and picking.outputs == reading.outputs[:5]
+    assert picking.inputs == [strip, kept] and picking.outputs == reading.outputs[:4]
     assert [t[1] for t in picking.targets] == ["input"] and picking.queue is False
     assert picking.api_visibility == "private" and picking.show_progress == "hidden"
     ids = {getattr(b, "elem_id", None): b for b in app.demo.blocks.values()}
-    assert {"sketchpad", "prediction", "network-input", "c1-maps", "c3-maps", "upload", "status", "digits"} <= set(ids)
-    assert all(isinstance(ids[i], PixelImage) for i in ("network-input", "c1-maps", "c3-maps"))
+    assert {"sketchpad", "prediction", "network-input", "network", "upload", "status", "digits"} <= set(ids)
+    assert isinstance(ids["network-input"], PixelImage) and isinstance(ids["network"], NetworkView)
+    assert reading.outputs[2] is ids["network"] and fns["read_upload"].outputs[2] is ids["network"]
     assert not any(isinstance(b, gr.Sketchpad) for b in app.demo.blocks.values())
 
 
@@ -530,7 +504,7 @@ def test_the_pad_carries_its_own_js_and_css_and_the_boxes_hook() -> None:
 
 
 def test_pixel_images_travel_inline_as_the_same_pixels() -> None:
-    grid = app.tile_maps(np.random.default_rng(0).random((6, 30, 30)).astype(np.float32), 3, 1)
+    grid = (np.random.default_rng(0).random((30, 90, 3)) * 255).astype(np.uint8)
     html = PixelImage(label="C1", elem_id="x").postprocess(grid)
     src = html.split('src="', 1)[1].split('"', 1)[0]
     assert src == png_data_uri(grid) and src.startswith("data:image/png;base64,")

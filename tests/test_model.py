@@ -6,9 +6,18 @@ import pytest
 import torch
 
 from lenet import LeNet
-from lenet.model import ARCH, MAP_NAMES
+from lenet.model import ARCH, STAGES
 
-MAP_SHAPES = {"C1": (6, 30, 30), "S2": (6, 15, 15), "C3": (16, 13, 13), "S4": (16, 6, 6)}
+# The tutorial's stages and their shapes for one sample, in the order forward computes them.
+STAGE_SHAPES = {
+    "C1": (6, 30, 30),
+    "S2": (6, 15, 15),
+    "C3": (16, 13, 13),
+    "S4": (16, 6, 6),
+    "F5": (120,),
+    "F6": (84,),
+    "OUTPUT": (10,),
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,16 +48,33 @@ def test_forward_gives_ten_logits(model: LeNet, n: int) -> None:
     assert torch.isfinite(logits).all()
 
 
-def test_forward_with_maps_gives_the_maps_and_the_same_logits(model: LeNet) -> None:
+def test_forward_with_maps_gives_every_stage_and_the_same_logits(model: LeNet) -> None:
     x = torch.randn(3, 1, 32, 32)
     with torch.no_grad():
         logits = model(x)
-        logits_too, maps = model.forward_with_maps(x)
-    assert tuple(maps) == MAP_NAMES
-    assert {k: tuple(v.shape) for k, v in maps.items()} == {k: (3, *s) for k, s in MAP_SHAPES.items()}
+        logits_too, stages = model.forward_with_maps(x)
+    assert tuple(stages) == tuple(STAGE_SHAPES)  # the tutorial's order
+    assert {k: tuple(v.shape) for k, v in stages.items()} == {k: (3, *s) for k, s in STAGE_SHAPES.items()}
     assert torch.equal(logits, logits_too)
-    # The maps follow ReLU (and pooling of ReLU): never negative.
-    assert all((v >= 0).all() for v in maps.values())
+    assert torch.equal(stages["OUTPUT"], logits)
+    # Every stage but OUTPUT follows ReLU (or pools what did): never negative.
+    assert all((v >= 0).all() for k, v in stages.items() if k != "OUTPUT")
+
+
+def test_each_stage_is_computed_from_the_one_before(model: LeNet) -> None:
+    x = torch.randn(2, 1, 32, 32)
+    with torch.no_grad():
+        _, s = model.forward_with_maps(x)
+        torch.testing.assert_close(s["S2"], torch.nn.functional.max_pool2d(s["C1"], 2), rtol=0, atol=0)
+        torch.testing.assert_close(s["C3"], torch.relu(model.conv2(s["S2"])))
+        torch.testing.assert_close(s["F5"], torch.relu(model.fc1(s["S4"].flatten(1))))
+        torch.testing.assert_close(s["OUTPUT"], model.fc3(s["F6"]))
+
+
+def test_stages_describe_the_model(model: LeNet) -> None:
+    assert {k: shape for k, (shape, _, _) in STAGES.items()} == STAGE_SHAPES
+    for name, (_, layer, what) in STAGES.items():
+        assert what and (layer is None or isinstance(getattr(model, layer), torch.nn.Module)), name
 
 
 def test_samples_in_a_batch_are_independent(model: LeNet) -> None:
