@@ -46,7 +46,7 @@ class Prediction:
     confidence: float
     probabilities: tuple[float, ...]
     model_input: np.ndarray = field(repr=False)  # (32, 32) in [0, 1], ink = 1: what the network saw
-    maps: dict[str, np.ndarray] | None = field(default=None, repr=False)  # C1, S2, C3, S4 when asked
+    maps: dict[str, np.ndarray] | None = field(default=None, repr=False)  # every stage, C1..OUTPUT, when asked
 
     def top(self, k: int = 3) -> list[tuple[int, float]]:
         """The k most probable digits with their probabilities, best first."""
@@ -151,7 +151,7 @@ class Classifier:
         return cls(model, meta)
 
     def predict(self, image: Any, maps: bool = False) -> Prediction:
-        """Classify one image; with ``maps=True`` also return the C1/S2/C3/S4 activations."""
+        """Classify one image; with ``maps=True`` also return every stage's activations (C1..OUTPUT)."""
         return self.classify_input(to_model_input(image), maps)
 
     def classify_input(self, x: np.ndarray, maps: bool = False) -> Prediction:

@@ -112,7 +112,7 @@ class _Pieces:
 
 
 def read_number(clf: Classifier, x: Any, maps: bool = False) -> NumberReading:
-    """Read a whole number from anything ``Classifier.predict`` takes; ``maps=True`` adds each digit's maps."""
+    """Read a whole number from anything ``Classifier.predict`` takes; ``maps=True`` adds each digit's stages."""
     found = _stroke_pieces(x) if strokes_.is_strokes(x) else _image_pieces(x)
     groups, candidates = _segment(clf, found)
     if len(groups) == 1 and found.complete and len(groups[0]) == len(found.pieces):

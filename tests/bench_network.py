@@ -2,6 +2,7 @@
 
     python tests/bench_network.py --baseline 5752c49             # about 3 min
     python tests/bench_network.py --baseline 5752c49 --rounds 3 --loads 10
+    python tests/bench_network.py --baseline 5752c49 --record docs/records/network.json   # the figures, as JSON too
 
 The baseline's app.py is served from a temporary git worktree of that commit; both apps run in their own
 process, each page in its own headless Chromium, and the sides alternate trial by trial, so load from
@@ -34,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+import benchmark  # noqa: E402
 from bench_app import paced_stroke  # noqa: E402
 from benchmark import cpu_seconds, served  # noqa: E402
 from browser_helpers import PAD_CANVAS, clear_canvas, launch_chromium, pen_digits, screen_strokes  # noqa: E402
@@ -68,6 +70,12 @@ STAGE_IDS = ["#input-map", "#c1-maps", "#s2-maps", "#c3-maps", "#s4-maps", "#f5-
 def summary(values: list[float], unit: str = "ms") -> str:
     q = statistics.quantiles(values, n=20) if len(values) > 1 else values * 19
     return f"p50 {statistics.median(values):7.1f} {unit}, p95 {q[18]:7.1f} {unit}  (n={len(values)})"
+
+
+def figures(values: list[float]) -> dict[str, float]:
+    """``summary``'s figures, for --record."""
+    q = statistics.quantiles(values, n=20) if len(values) > 1 else values * 19
+    return {"p50": statistics.median(values), "p95": q[18], "n": len(values)}
 
 
 def baseline_worktree(rev: str) -> Path:
@@ -115,7 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--loads", type=int, default=8, help="page loads per side (default: 8)")
     p.add_argument("--taps", type=int, default=200, help="units tapped in the inspector part (default: 200)")
     p.add_argument("--stroke-s", type=float, default=1.0, help="seconds each stroke takes to draw (default: 1.0)")
+    p.add_argument("--record", type=Path, help="also write the figures to this JSON file (default: none)")
     args = p.parse_args(argv)
+    load_before = os.getloadavg()[0]
     from playwright.sync_api import sync_playwright
 
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -192,6 +202,27 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  ratio app / baseline: server CPU per reading {cpu_ratio:.2f}x, bytes per reading {bytes_ratio:.2f}x")
     print(f"\nhover or tap -> inspector shown (event to the next frame), {len(taps)} random units of all 8 stages:")
     print(f"  {summary(taps)}; the handler alone {summary(handler)}")
+    if args.record:
+        benchmark.FIGURES["network"] = {
+            "baseline": args.baseline,
+            "page_load_ms": {s: figures(loads[s]) for s in sides},
+            "per_digit": {
+                s: {
+                    "digits": n,
+                    "server_cpu_ms_per_digit": statistics.mean(cpu[s]) * 1e3,
+                    "server_cpu_ms_per_reading": sum(cpu[s]) / len(answers[s]) * 1e3,
+                    "readings_per_digit": len(answers[s]) / n,
+                    "bytes_per_reading_mean": statistics.mean(a[0] for a in answers[s]),
+                    "bytes_per_reading_max": max(a[0] for a in answers[s]),
+                    "stroke_s_p50": statistics.median(strokes[s]),
+                }
+                for s in sides
+            },
+            "inspector_ms": figures(taps),
+            "inspector_handler_ms": figures(handler),
+        }
+        command = "python tests/bench_network.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        benchmark.write_record(args.record, command, load_before)
 
 
 if __name__ == "__main__":

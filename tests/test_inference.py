@@ -114,9 +114,13 @@ def test_predict_with_maps(clf: Classifier, mnist: dict[str, np.ndarray]) -> Non
     plain = clf.predict(mnist["images"][1])
     p = clf.predict(mnist["images"][1], maps=True)
     shapes = {"C1": (6, 30, 30), "S2": (6, 15, 15), "C3": (16, 13, 13), "S4": (16, 6, 6)}
+    shapes.update(F5=(120,), F6=(84,), OUTPUT=(10,))
     assert {k: v.shape for k, v in p.maps.items()} == shapes
     assert p.digit == plain.digit
     np.testing.assert_allclose(p.probabilities, plain.probabilities, atol=1e-6)
+    # The probabilities are the softmax of the OUTPUT stage carried with them: one forward pass.
+    z = p.maps["OUTPUT"].astype(np.float64)
+    np.testing.assert_allclose(p.probabilities, np.exp(z - z.max()) / np.exp(z - z.max()).sum(), atol=1e-6)
 
 
 def test_predict_batch_agrees_with_predict(clf: Classifier, mnist: dict[str, np.ndarray]) -> None:

@@ -309,6 +309,46 @@ def soak() -> str:
     return f"{f['events']:,} `/read_strokes` events (`{record['command']}`): " + "; ".join(runs) + ".\n"
 
 
+NETWORK_COMMAND = "python tests/bench_network.py --baseline 5752c49 --record docs/records/network.json"
+
+
+def network_view() -> str:
+    record = load(RECORDS / "network.json")
+    if record is None or "network" not in record["figures"]:
+        return missing(RECORDS / "network.json", NETWORK_COMMAND)
+    f = record["figures"]["network"]
+    app, base = f["per_digit"]["app"], f["per_digit"]["baseline"]
+    load_ms = f["page_load_ms"]
+    return (
+        "\n".join(
+            [
+                f"The network view against the app before it (commit `{f['baseline']}`), alternating in one run "
+                f"(`{record['command']}`, {record['cpus']} cores, load average {record['load_average']['before']:.1f}"
+                " before):",
+                "",
+                "| measure | with the view | before it | ratio |",
+                "|---|---|---|---|",
+                f"| bytes per reading, all stages included (mean) | {app['bytes_per_reading_mean']:,.0f} | "
+                f"{base['bytes_per_reading_mean']:,.0f} | "
+                f"{app['bytes_per_reading_mean'] / base['bytes_per_reading_mean']:.2f}× |",
+                f"| server CPU per reading | {app['server_cpu_ms_per_reading']:.1f} ms | "
+                f"{base['server_cpu_ms_per_reading']:.1f} ms | "
+                f"{app['server_cpu_ms_per_reading'] / base['server_cpu_ms_per_reading']:.2f}× |",
+                f"| server CPU per digit drawn ({app['readings_per_digit']:.1f} and {base['readings_per_digit']:.1f}"
+                f" readings) | {app['server_cpu_ms_per_digit']:.0f} ms | {base['server_cpu_ms_per_digit']:.0f} ms | "
+                f"{app['server_cpu_ms_per_digit'] / base['server_cpu_ms_per_digit']:.2f}× |",
+                f"| page load to pen ready, p50 | {load_ms['app']['p50']:,.0f} ms | "
+                f"{load_ms['baseline']['p50']:,.0f} ms | {load_ms['app']['p50'] / load_ms['baseline']['p50']:.2f}× |",
+                "",
+                f"Hover or tap to the inspector shown (the event to the next frame), {f['inspector_ms']['n']} random "
+                f"units: p50 {f['inspector_ms']['p50']:.1f} ms, p95 {f['inspector_ms']['p95']:.1f} ms; the handler "
+                f"alone p50 {f['inspector_handler_ms']['p50']:.1f} ms.",
+            ]
+        )
+        + "\n"
+    )
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "headline": headline,
     "accuracy-table": accuracy_table,
@@ -323,6 +363,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "live": live,
     "load": load_test,
     "soak": soak,
+    "network-view": network_view,
 }
 
 
