@@ -31,8 +31,9 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import strokes
+from .model import ARCH
 
-INPUT_SIZE = 32  # what the network takes
+INPUT_SIZE = ARCH["input_size"]  # what the network takes: defined once, with the architecture
 FRAME_SIZE = 28  # MNIST's field, padded by 2 on each side to INPUT_SIZE
 BOX_SIZE = 20  # MNIST's size-normalised box: the longer side of the ink
 # The training images' statistics (MNIST, ink = 1), applied after preprocessing.
@@ -70,7 +71,22 @@ class BlankImageError(ValueError):
 
 def to_model_input(image: Any) -> np.ndarray:
     """Turn a drawing or photo into the (32, 32) float32 input in [0, 1], ink = 1."""
+    if strokes.is_strokes(image):
+        return strokes_to_model_input(strokes.parse(image))
     return ink_to_model_input(_ink_map(image))
+
+
+def strokes_to_model_input(drawing: strokes.Drawing) -> np.ndarray:
+    """A checked drawing's (32, 32) input: drawn by the one stroke renderer, whose ink needs no finding."""
+    ink = strokes.rasterize(drawing)
+    if ink is None:
+        raise BlankImageError(BLANK_MESSAGE)
+    return drawn_to_model_input(ink)
+
+
+def drawn_to_model_input(ink: np.ndarray) -> np.ndarray:
+    """The (32, 32) input of ink drawn by ``strokes.draw`` (uint8, ink = 255 on 0): the canvas is the ink map."""
+    return ink_to_model_input(_check_ink(ink.astype(np.float32) * np.float32(1 / 255)))
 
 
 def ink_to_model_input(ink: np.ndarray) -> np.ndarray:
@@ -120,8 +136,11 @@ def _read(image: Any) -> np.ndarray:
 def _open_file(path: str | os.PathLike) -> Image.Image:
     """Open an image file in one of FORMATS, checking its size before decoding the pixels."""
     p = Path(path)
-    # One message for a missing file, an empty one, another format and a damaged image: which files
-    # exist is nobody's business (and is_file() keeps devices and pipes from being read at all).
+    # The app reads only the files uploaded to it, so naming a missing path tells nobody anything new.
+    if not p.exists():
+        raise ValueError(f"No file at {str(path)[:200]}: check the path.")
+    # One message for an empty file, another format and a damaged image (and is_file() keeps devices,
+    # pipes and folders from being read at all).
     unreadable = f"Cannot read {(p.name or str(path))[:100]} as an image: upload a PNG or JPEG of a digit."
     if not p.is_file():
         raise ValueError(unreadable)
