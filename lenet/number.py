@@ -232,7 +232,7 @@ def _absorb_specks(pieces: list[_Piece], speck: np.ndarray, height: float) -> li
 
 def _image_pieces(x: Any) -> _Pieces:
     """Ink components in left-to-right order, wide ones sliced at candidate cuts; specks join a digit."""
-    ink, (sx, sy) = read_ink(x)
+    ink, (sx, sy, ox, oy) = read_ink(x)
     labels, count = components(ink > INK_LEVEL)
     if count == 0:
         raise BlankImageError(BLANK_MESSAGE)
@@ -256,7 +256,7 @@ def _image_pieces(x: Any) -> _Pieces:
         return ink_to_model_input(_group_ink(ink, parts))
 
     def to_box(b: np.ndarray) -> tuple[float, float, float, float]:
-        return (float(b[0] * sx), float(b[1] * sy), float((b[2] + 1) * sx), float((b[3] + 1) * sy))
+        return (float(ox + b[0] * sx), float(oy + b[1] * sy), float(ox + (b[2] + 1) * sx), float(oy + (b[3] + 1) * sy))
 
     return _Pieces(
         pieces,
