@@ -366,7 +366,8 @@ def _ink_at(arr: np.ndarray, factor: int) -> np.ndarray:
         covered = _shrink(_to_unit(gray) * _to_unit(arr[..., -1]), factor)
         paper = _card_paper(alpha, covered / np.maximum(alpha, 1e-6))
         if paper is None:  # a transparent layer: alpha is the ink, whatever the colour of the strokes
-            return _check_ink(alpha)
+            clear = float(np.median(alpha[::2, ::2]))  # 0, unless the whole layer is tinted (then no ink)
+            return _check_ink((alpha - clear) / max(1.0 - clear, 0.05))
         # A card (paper, a sticker, a cropped scan) on a transparent canvas: the ink is on the card, by its
         # luminance, and beyond the card is more paper.
         g = covered + paper * (1.0 - alpha)

@@ -56,7 +56,7 @@ def test_predict_prints_digits_and_reports_unreadable_files(images: dict[str, Pa
     assert re.fullmatch(rf"{re.escape(str(images['seven']))}: 7 \(\d+\.\d%\)", seven)
     assert re.fullmatch(rf"{re.escape(str(images['two']))}: 2 \(\d+\.\d%\)", two)
     assert re.search(rf"{re.escape(str(images['bad']))}: error: .*notes\.png", result.stderr)
-    assert re.search(rf"{re.escape(str(missing))}: error: .*missing\.png", result.stderr)
+    assert re.search(rf"{re.escape(str(missing))}: error: No file at {re.escape(str(missing))}", result.stderr)
 
 
 def test_predict_json(images: dict[str, Path]) -> None:
