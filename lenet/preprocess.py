@@ -171,9 +171,14 @@ def _read_file(path: str | os.PathLike) -> np.ndarray:
                 except BlankImageError:
                     continue
                 return arr
+    except Image.DecompressionBombError as e:  # Pillow's own limit, met at open before ours: the header is huge
+        raise ValueError(
+            f"{p.name[:100]} is too large to read safely: shrink it to at most "
+            f"{MAX_PIXELS // 1_000_000} megapixels (a digit needs far less)."
+        ) from e
     except ValueError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, EOFError, Image.DecompressionBombError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as e:
         raise ValueError(unreadable) from e
     looked = f"All {frames} frames" if frames <= MAX_FRAMES else f"The first {MAX_FRAMES} frames"
     raise BlankImageError(f"{looked} of {p.name[:100]} are blank: upload an image of one dark digit on light paper.")
