@@ -213,11 +213,8 @@ def _absorb_specks(pieces: list[_Piece], speck: np.ndarray, height: float) -> li
     reach = SPECK_REACH * height
     centre = (boxes[dots, :2] + boxes[dots, 2:]) / 2  # (specks, 2)
     # (specks, marks): which marks' boxes, widened by the reach, hold each speck's centre; one array operation.
-    holds = np.all(
-        (centre[:, None] >= boxes[keep, None, :2].transpose(1, 0, 2) - reach)
-        & (centre[:, None] <= boxes[keep, None, 2:].transpose(1, 0, 2) + reach),
-        axis=2,
-    )
+    marks = boxes[keep][None]  # (1, marks, 4)
+    holds = np.all((centre[:, None] >= marks[..., :2] - reach) & (centre[:, None] <= marks[..., 2:] + reach), axis=2)
     for row, s in zip(holds, dots, strict=True):
         holders = keep[row]
         if len(holders):

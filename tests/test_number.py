@@ -282,3 +282,13 @@ def test_a_speck_on_a_canvas_is_not_a_digit(clf: Classifier, pen: PenDigits, rea
 def test_a_blank_canvas_is_blank(clf: Classifier) -> None:
     with pytest.raises(BlankImageError):
         clf.read_number(np.full((300, 300, 3), 255, dtype=np.uint8))
+
+
+def test_the_number_reader_does_not_import_the_classifier() -> None:
+    """One direction of import: lenet.inference uses lenet.number (to split), never the reverse."""
+    import ast
+
+    tree = ast.parse(Path(lenet.number.__file__).read_text())
+    modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not [m for m in modules if "inference" in m], modules
