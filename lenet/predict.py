@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in args.images:
         try:
+            if (
+                not path.exists()
+            ):  # the library says only that it cannot read it: which files exist is a server's secret
+                raise ValueError(f"No file at {path}: check the path.")
             pred = clf.read_number(path) if args.number else clf.predict(path)
         except ValueError as e:
             failed += 1

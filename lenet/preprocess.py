@@ -148,11 +148,9 @@ def _read_file(path: str | os.PathLike) -> np.ndarray:
     The file is closed before this returns, whatever happens.
     """
     p = Path(path)
-    # The app reads only the files uploaded to it, so naming a missing path tells nobody anything new.
-    if not p.exists():
-        raise ValueError(f"No file at {str(path)[:200]}: check the path.")
-    # One message for an empty file, another format and a damaged image (and is_file() keeps devices,
-    # pipes and folders from being read at all).
+    # One message for a missing file, an empty one, another format and a damaged image: which files
+    # exist on a server is nobody's business (and is_file() keeps devices and pipes from being read at all).
+    # The CLI, whose user typed the path, says "No file at ..." itself.
     unreadable = f"Cannot read {(p.name or str(path))[:100]} as an image: upload a PNG or JPEG of a digit."
     if not p.is_file():
         raise ValueError(unreadable)

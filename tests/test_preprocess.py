@@ -247,11 +247,6 @@ def test_unreadable_files_raise_value_error(tmp_path: Path) -> None:
             to_model_input(path)
 
 
-def test_a_missing_file_says_so(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=f"No file at {tmp_path / 'photo.png'}"):
-        to_model_input(tmp_path / "photo.png")
-
-
 # -- images that looked like something else -----------------------------------------------------------
 
 
