@@ -308,8 +308,13 @@ def _find_ink(arr: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float, f
         box = _locate_ink(arr, factor)
         if box is not None and (box[2] - box[0]) * (box[3] - box[1]) < h * w / 4:
             x0, y0, x1, y1 = box
-            inner, (sx, sy, ox, oy) = _find_ink(arr[y0:y1, x0:x1])
-            return inner, (sx, sy, ox + x0, oy + y0)
+            try:
+                inner, (sx, sy, ox, oy) = _find_ink(arr[y0:y1, x0:x1])
+                return inner, (sx, sy, ox + x0, oy + y0)
+            except BlankImageError:
+                if ink is None:
+                    raise
+                # the closer look found nothing clear: keep what the first one found
         if ink is None:
             raise BlankImageError(BLANK_MESSAGE)
     return ink, (w / ink.shape[1], h / ink.shape[0], 0.0, 0.0)
