@@ -60,11 +60,12 @@ MAX_WIDTH = 2.2  # no digit is this wide (the widest pen digits are 1.6): such r
 # The pen's path, in digit heights, per digit: pen digits have at most 6.3 (99.9% under 5.4). More ink than
 # this for the whole number is scribbling, refused before anything is drawn.
 MAX_INK_PER_DIGIT = 10.0
-# Candidate digits (runs of strokes) classified for one drawing. A number written one digit after the other
-# has about two per stroke; strokes piled on one another have MAX_GROUP each, and cost as much.
+# Candidate digits (runs of strokes) classified for one drawing, at most. A number written one digit after the
+# other has two or three per stroke (12-digit pen numbers, digits overlapping by up to 10% of their height: 65 at
+# most, 44 typically); strokes piled on one another have MAX_GROUP each, and are refused past this.
 MAX_CANDIDATES = 6 * MAX_DIGITS
 # Candidates are drawn smaller than predict draws a drawing, with fewer round joins: the 20 px box needs no more.
-CANDIDATE_PX, CANDIDATE_JOINS = 40, 1.0
+CANDIDATE_PX, CANDIDATE_JOINS = 40, 2.0
 INK_LEVEL = 0.3  # image pixels above this are ink when finding components
 # Touching digits in an image are one ink component; it is cut where it has least ink.
 CUT_FROM = 1.0  # components wider than this get candidate cuts: few single digits are
@@ -112,7 +113,7 @@ Confidences = Callable[[np.ndarray], np.ndarray]  # (N, 32, 32) model inputs -> 
 
 @dataclass(frozen=True)
 class Split:
-    """The digits found in a drawing, left to right: each one's model input and box in the input's coordinates."""
+    """The digits found in a drawing, in reading order: each one's model input and box in the input's coordinates."""
 
     inputs: tuple[np.ndarray, ...]  # (32, 32) in [0, 1], ink = 1
     boxes: tuple[tuple[float, float, float, float], ...]  # (x0, y0, x1, y1)
