@@ -171,7 +171,7 @@ def read_strokes(payload: Any) -> dict[str, Any]:
         drawing = strokes.parse(payload)  # refuses anything but strokes, quickly, saying what to send
         if not drawing.strokes:
             raise ValueError(NO_STROKES)
-        reading = CLASSIFIER.read_number(payload)
+        reading = CLASSIFIER.read_number(drawing)  # parsed once
     except ValueError as e:
         raise gr.Error(str(e)) from e
     last = reading.digits[-1]

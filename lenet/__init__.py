@@ -7,9 +7,8 @@ n = Classifier.load().read_number(strokes_or_image)   # n.text, n.digits, n.boxe
 """
 
 from . import strokes
-from .inference import CheckpointError, Classifier, Prediction, load_checkpoint, save_checkpoint
+from .inference import CheckpointError, Classifier, NumberReading, Prediction, load_checkpoint, save_checkpoint
 from .model import LeNet
-from .number import NumberReading
 from .preprocess import BlankImageError, normalize, to_model_input
 
 __all__ = [

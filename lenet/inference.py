@@ -166,9 +166,17 @@ class Classifier:
             probs = torch.softmax(logits, dim=1)[0].numpy()
         return _prediction(probs, x, found)
 
-    def read_number(self, image: Any, maps: bool = False) -> number.NumberReading:
-        """Read a whole number (digits left to right) from anything ``predict`` takes; see ``lenet.number``."""
-        return number.read_number(self, image, maps)
+    def read_number(self, image: Any, maps: bool = False) -> NumberReading:
+        """Read a whole number (digits left to right) from anything ``predict`` takes; see ``lenet.number``.
+
+        One digit found reads exactly as ``predict`` reads the whole input (the same model input).
+        """
+        found = number.split(image, lambda inputs: np.array([p.confidence for p in self.predict_inputs(inputs)]))
+        if maps:
+            digits = tuple(self.classify_input(x, maps) for x in found.inputs)
+        else:  # one forward pass for all the digits, as for one
+            digits = tuple(self.predict_inputs(np.stack(found.inputs)))
+        return NumberReading("".join(str(p.digit) for p in digits), digits, found.boxes)
 
     def predict_batch(self, images: Sequence[Any]) -> list[Prediction]:
         """Classify many images in one forward pass; any bad image raises, naming its index."""
@@ -186,6 +194,15 @@ class Classifier:
             logits = self.model(torch.from_numpy(normalize(inputs))[:, None])
             probs = torch.softmax(logits, dim=1).numpy()
         return [_prediction(p, x, None) for p, x in zip(probs, inputs, strict=True)]
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """A number read from a drawing: its text, one Prediction per digit and each digit's box, left to right."""
+
+    text: str
+    digits: tuple[Prediction, ...]
+    boxes: tuple[tuple[float, float, float, float], ...]  # (x0, y0, x1, y1) in the input's coordinates
 
 
 def _prediction(probs: np.ndarray, x: np.ndarray, maps: dict[str, np.ndarray] | None) -> Prediction:

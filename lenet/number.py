@@ -1,6 +1,6 @@
-"""Whole numbers: split a drawing into digits and read each one with the classifier.
+"""Whole numbers: split a drawing into digits, and the model input of each.
 
-``read_number`` cuts the input into small pieces and lets a dynamic programme
+``split`` cuts the input into small pieces and lets a dynamic programme
 choose how consecutive pieces form digits:
 
 - strokes: a piece is a stroke, in drawing order. People write a number one
@@ -17,32 +17,55 @@ wide, too short, made of strokes side by side, a neighbour cutting deep into it,
 parted from its neighbour through ink.
 The split with the best total wins. Dots and specks, small against the number's
 digit height, join the digit whose box holds them or are dropped.
-The chosen digits are classified exactly as ``Classifier.predict`` classifies,
-so a drawing of one digit reads the same either way.
+
+This module does not know the classifier: ``split`` takes a function that scores
+model inputs, and ``Classifier.read_number`` reads the digits it returns
+(``lenet.inference`` imports this module, never the reverse).
+When the split finds one digit, its input is the whole drawing's, exactly as
+``Classifier.predict`` makes it: a drawing of one digit reads the same either
+way, a dot beside it included. A drawing of specks alone (taps far apart) is
+blank for both; an image of specks alone (a dotted digit) is read by both.
+
+Every accepted drawing costs bounded time: the limits below are checked, from
+the strokes' boxes and lengths alone, before anything is drawn or classified.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import strokes as strokes_
-from .preprocess import BLANK_MESSAGE, BlankImageError, ink_to_model_input, read_ink, stroke_width, to_model_input
-
-if TYPE_CHECKING:
-    from .inference import Classifier, Prediction
+from .preprocess import (
+    BLANK_MESSAGE,
+    BlankImageError,
+    drawn_to_model_input,
+    ink_to_model_input,
+    read_ink,
+    stroke_width,
+    strokes_to_model_input,
+)
 
 MAX_DIGITS = 12
 MAX_GROUP = 4  # strokes in one digit: a pen digit has at most 3
 MAX_SLICES = 8  # image pieces in one digit: a digit of two ink components, each cut in up to 4 slices
 MAX_PIECES = MAX_DIGITS * MAX_GROUP  # strokes or ink components; beyond this no split gives MAX_DIGITS digits
 # Sizes below are fractions of the digit height (the tallest piece's height).
-SPECK = 0.15  # a piece whose longer side is under this is a dot or a speck, never a digit on its own
+SPECK = strokes_.SPECK  # a piece whose longer side is under this is a dot or a speck, never a digit on its own
 SPECK_REACH = 0.1  # a speck this close to a digit's box belongs to that digit
 MAX_WIDTH = 2.2  # no digit is this wide (the widest pen digits are 1.6): such runs are not even classified
+# The pen's path, in digit heights, per digit: pen digits have at most 6.3 (99.9% under 5.4). More ink than
+# this for the whole number is scribbling, refused before anything is drawn.
+MAX_INK_PER_DIGIT = 10.0
+# Candidate digits (runs of strokes) classified for one drawing, at most. A number written one digit after the
+# other has two or three per stroke (12-digit pen numbers, digits overlapping by up to 10% of their height: 65 at
+# most, 44 typically); strokes piled on one another have MAX_GROUP each, and are refused past this.
+MAX_CANDIDATES = 6 * MAX_DIGITS
+# Candidates are drawn smaller than predict draws a drawing, with fewer round joins: the 20 px box needs no more.
+CANDIDATE_PX, CANDIDATE_JOINS = 40, 2.0
 INK_LEVEL = 0.3  # image pixels above this are ink when finding components
 # Touching digits in an image are one ink component; it is cut where it has least ink.
 CUT_FROM = 1.0  # components wider than this get candidate cuts: few single digits are
@@ -75,15 +98,25 @@ TOO_MANY = (
     "This reads as more than {limit} digits ({found}): write a number of at most {limit} digits, "
     "one digit after the other."
 )
+TOO_MUCH_INK = (
+    "This drawing has more ink than a number of {limit} digits ({found:.0f} digit heights of strokes): "
+    "write a number one digit after the other, without scribbling."
+)
+PILED = (
+    "This drawing has too many strokes on top of one another to split into digits: "
+    "write a number one digit after the other, each in a few strokes."
+)
+
+
+Confidences = Callable[[np.ndarray], np.ndarray]  # (N, 32, 32) model inputs -> (N,) best-guess probabilities
 
 
 @dataclass(frozen=True)
-class NumberReading:
-    """A number read from a drawing: its text, one Prediction per digit and each digit's box, left to right."""
+class Split:
+    """The digits found in a drawing, in reading order: each one's model input and box in the input's coordinates."""
 
-    text: str
-    digits: tuple[Prediction, ...]
-    boxes: tuple[tuple[float, float, float, float], ...]  # (x0, y0, x1, y1) in the input's coordinates
+    inputs: tuple[np.ndarray, ...]  # (32, 32) in [0, 1], ink = 1
+    boxes: tuple[tuple[float, float, float, float], ...]  # (x0, y0, x1, y1)
 
 
 @dataclass
@@ -105,25 +138,23 @@ class _Pieces:
     trust: float  # the weight of the classifier's log-probability against the shape penalties
     wide_from: float  # digits wider than this (in digit heights) are penalised
     slack: float  # the ink's stroke width: ink boxes reach half of it beyond the pen's path on each side
-    complete: bool  # nothing was dropped: all pieces together are the whole input
     whole_input: Callable[[], np.ndarray]  # the whole input's model input, exactly as predict makes it
     to_input: Callable[[list], np.ndarray]  # some pieces' parts -> their (32, 32) model input
     to_box: Callable[[np.ndarray], tuple[float, float, float, float]]  # a box -> the input's coordinates
 
 
-def read_number(clf: Classifier, x: Any, maps: bool = False) -> NumberReading:
-    """Read a whole number from anything ``Classifier.predict`` takes; ``maps=True`` adds each digit's stages."""
-    found = _stroke_pieces(x) if strokes_.is_strokes(x) else _image_pieces(x)
-    groups, candidates = _segment(clf, found)
-    if len(groups) == 1 and found.complete and len(groups[0]) == len(found.pieces):
+def split(x: Any, confidences: Confidences) -> Split:
+    """Split anything ``Classifier.predict`` takes into digits; ``confidences`` scores candidate inputs."""
+    found = _stroke_pieces(strokes_.parse(x)) if strokes_.is_strokes(x) else _image_pieces(x)
+    groups, candidates = _segment(confidences, found)
+    if len(groups) == 1:  # one digit: the whole drawing's input, as predict makes it
         inputs = [found.whole_input()]
     else:  # the inputs the split was chosen on (an unreadable one raises its error here)
         inputs = [
             _first(candidates.get((g.start, g.stop)), lambda g=g: found.to_input(_parts(found, g))) for g in groups
         ]
-    digits = tuple(clf.classify_input(inp, maps) for inp in inputs)
     boxes = tuple(found.to_box(_box([found.pieces[k].box for k in g])) for g in groups)
-    return NumberReading("".join(str(p.digit) for p in digits), digits, boxes)
+    return Split(tuple(inputs), boxes)
 
 
 def _first(value: np.ndarray | None, compute: Callable[[], np.ndarray]) -> np.ndarray:
@@ -142,13 +173,23 @@ def _box(boxes: list[np.ndarray]) -> np.ndarray:
 # -- pieces from strokes ---------------------------------------------------------------------------
 
 
-def _stroke_pieces(x: Any) -> _Pieces:
-    """One piece per stroke, in drawing order; specks join the digit whose box holds them."""
-    drawing = strokes_.parse(x)
+def _stroke_pieces(drawing: strokes_.Drawing) -> _Pieces:
+    """One piece per stroke, in drawing order; specks join the digit whose box holds them.
+
+    The limits are checked on the strokes' boxes and lengths, before any stroke is drawn.
+    """
     if drawing.is_blank():
         raise BlankImageError(BLANK_MESSAGE)
-    pieces = [_Piece(np.array(strokes_.bounds([s])), [s], k) for k, s in enumerate(drawing.strokes)]
-    pieces, height, complete = _absorb_specks(pieces)
+    boxes = drawing.boxes()
+    speck, height = strokes_.specks(boxes)
+    marks = int(np.count_nonzero(~speck))
+    if marks > MAX_PIECES:
+        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{marks} strokes"))
+    ink = sum(float(np.hypot(*np.diff(s, axis=0).T).sum()) for s in drawing.strokes) / height
+    if ink > MAX_INK_PER_DIGIT * MAX_DIGITS:
+        raise ValueError(TOO_MUCH_INK.format(limit=MAX_DIGITS, found=ink))
+    pieces = [_Piece(boxes[k].copy(), [s], k) for k, s in enumerate(drawing.strokes)]
+    pieces = _absorb_specks(pieces, speck, height)
     return _Pieces(
         pieces,
         height,
@@ -156,36 +197,32 @@ def _stroke_pieces(x: Any) -> _Pieces:
         STROKE_TRUST,
         STROKE_WIDE_FROM,
         0.0,
-        complete,
-        whole_input=lambda: to_model_input(list(drawing.strokes)),
-        to_input=to_model_input,  # a digit's strokes drawn by the one renderer, as predict draws them
+        whole_input=lambda: strokes_to_model_input(drawing),
+        # a digit's strokes drawn by the one renderer, as predict draws them
+        to_input=lambda parts: drawn_to_model_input(strokes_.fit(parts, CANDIDATE_PX, CANDIDATE_JOINS)),
         to_box=lambda b: tuple(float(v) for v in b),
     )
 
 
-def _absorb_specks(pieces: list[_Piece]) -> tuple[list[_Piece], float, bool]:
-    """Merge each speck into the nearest piece (in order) whose box holds it, or drop it; and the digit height."""
-    boxes = np.stack([p.box for p in pieces])
-    sizes = boxes[:, 2:] - boxes[:, :2]
-    # The tallest piece: a digit, or a stroke of one, spans most of the digit height. A drawing that is all
-    # flat dashes still gets a height from its extent.
-    height = float(max(sizes[:, 1].max(), 0.1 * np.ptp(boxes[:, [0, 2]]), 0.1 * np.ptp(boxes[:, [1, 3]]), 1e-9))
-    speck = sizes.max(1) < SPECK * height
-    if speck.all():  # only dots: nothing to read
-        raise BlankImageError(BLANK_MESSAGE)
+def _absorb_specks(pieces: list[_Piece], speck: np.ndarray, height: float) -> list[_Piece]:
+    """Merge each speck into the nearest piece (in order) whose box holds it, or drop it: the pieces left."""
     keep = np.flatnonzero(~speck)
-    complete = True
-    for s in np.flatnonzero(speck):
-        centre = (boxes[s, :2] + boxes[s, 2:]) / 2
-        reach = SPECK_REACH * height
-        holders = [k for k in keep if np.all(centre >= boxes[k, :2] - reach) and np.all(centre <= boxes[k, 2:] + reach)]
-        if holders:
-            k = min(holders, key=lambda k: abs(k - s))
+    dots = np.flatnonzero(speck)
+    if len(dots) == 0:
+        return pieces
+    boxes = np.stack([p.box for p in pieces])
+    reach = SPECK_REACH * height
+    centre = (boxes[dots, :2] + boxes[dots, 2:]) / 2  # (specks, 2)
+    # (specks, marks): which marks' boxes, widened by the reach, hold each speck's centre; one array operation.
+    marks = boxes[keep][None]  # (1, marks, 4)
+    holds = np.all((centre[:, None] >= marks[..., :2] - reach) & (centre[:, None] <= marks[..., 2:] + reach), axis=2)
+    for row, s in zip(holds, dots, strict=True):
+        holders = keep[row]
+        if len(holders):
+            k = int(holders[np.argmin(np.abs(holders - s))])
             pieces[k].parts.extend(pieces[s].parts)
             pieces[k].box = _box([pieces[k].box, pieces[s].box])
-        else:
-            complete = False
-    return [pieces[k] for k in keep], height, complete
+    return [pieces[k] for k in keep]
 
 
 # -- pieces from an image --------------------------------------------------------------------------
@@ -193,7 +230,7 @@ def _absorb_specks(pieces: list[_Piece]) -> tuple[list[_Piece], float, bool]:
 
 def _image_pieces(x: Any) -> _Pieces:
     """Ink components in left-to-right order, wide ones sliced at candidate cuts; specks join a digit."""
-    ink, (sx, sy) = read_ink(x)
+    ink, (sx, sy, ox, oy) = read_ink(x)
     labels, count = components(ink > INK_LEVEL)
     if count == 0:
         raise BlankImageError(BLANK_MESSAGE)
@@ -202,9 +239,14 @@ def _image_pieces(x: Any) -> _Pieces:
         x0, y0, x1, y1 = (int(v) for v in box)
         pieces.append(_Piece(box, [(x0, y0, labels[y0 : y1 + 1, x0 : x1 + 1] == lab)], lab))
     pieces.sort(key=lambda p: (p.box[0] + p.box[2]) / 2)
-    pieces, height, complete = _absorb_specks(pieces)
-    if len(pieces) > MAX_PIECES:
-        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{len(pieces)} separate marks"))
+    speck, height = strokes_.specks(np.stack([p.box for p in pieces]))
+    marks = int(np.count_nonzero(~speck))
+    if marks > MAX_PIECES:
+        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{marks} separate marks"))
+    if marks == 0:  # specks alone (a dotted digit): one digit of all the ink, as predict reads it
+        pieces = [_Piece(_box([p.box for p in pieces]), [q for p in pieces for q in p.parts], 0)]
+    else:
+        pieces = _absorb_specks(pieces, speck, height)
     pieces = _slice_wide(pieces, ink, height)
     pieces.sort(key=lambda p: (p.box[0] + p.box[2]) / 2)
 
@@ -212,7 +254,7 @@ def _image_pieces(x: Any) -> _Pieces:
         return ink_to_model_input(_group_ink(ink, parts))
 
     def to_box(b: np.ndarray) -> tuple[float, float, float, float]:
-        return (float(b[0] * sx), float(b[1] * sy), float((b[2] + 1) * sx), float((b[3] + 1) * sy))
+        return (float(ox + b[0] * sx), float(oy + b[1] * sy), float(ox + (b[2] + 1) * sx), float(oy + (b[3] + 1) * sy))
 
     return _Pieces(
         pieces,
@@ -221,7 +263,6 @@ def _image_pieces(x: Any) -> _Pieces:
         IMAGE_TRUST,
         IMAGE_WIDE_FROM,
         stroke_width(ink),
-        complete,
         lambda: ink_to_model_input(ink),
         to_input,
         to_box,
@@ -392,12 +433,12 @@ def _group_ink(ink: np.ndarray, parts: list) -> np.ndarray:
 # -- choosing the split ----------------------------------------------------------------------------
 
 
-def _segment(clf: Classifier, found: _Pieces) -> tuple[list[range], dict[tuple[int, int], np.ndarray | None]]:
+def _segment(confidences: Confidences, found: _Pieces) -> tuple[list[range], dict[tuple[int, int], np.ndarray | None]]:
     """The best split of the pieces into runs of consecutive pieces, one run per digit; and the runs' inputs."""
     pieces, height = found.pieces, found.height
     n = len(pieces)
-    if n > MAX_PIECES and found.max_group == MAX_GROUP:
-        raise ValueError(TOO_MANY.format(limit=MAX_DIGITS, found=f"{n} strokes"))
+    if n == 1:  # one piece, one digit: nothing to choose
+        return [range(1)], {}
     boxes = np.stack([p.box for p in pieces])
     runs, geometry = [], {}
     for i in range(n):
@@ -410,10 +451,12 @@ def _segment(clf: Classifier, found: _Pieces) -> tuple[list[range], dict[tuple[i
                 continue  # not worth a pass through the network
             runs.append((i, j))
             geometry[i, j] = box, penalty
+    if len(runs) > MAX_CANDIDATES and found.max_group == MAX_GROUP:
+        raise ValueError(PILED)
     inputs = {r: _input_or_none(found, range(*r)) for r in runs}
     readable = [r for r in runs if inputs[r] is not None]
-    preds = clf.predict_inputs(np.stack([inputs[r] for r in readable])) if readable else []
-    confidence = {r: p.confidence for r, p in zip(readable, preds, strict=True)}
+    sure = confidences(np.stack([inputs[r] for r in readable])) if readable else []
+    confidence = {r: float(c) for r, c in zip(readable, sure, strict=True)}
     # An unreadable run scores as a very unlikely digit, so a split always exists.
     score = {r: found.trust * float(np.log(max(confidence.get(r, 0.0), 1e-6))) - geometry[r][1] for r in runs}
     cut = [k > 0 and pieces[k].source == pieces[k - 1].source for k in range(n)]  # parting there cuts ink

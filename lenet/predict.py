@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from .inference import DEFAULT_WEIGHTS, WEIGHTS_ENV, CheckpointError, Classifier
-from .number import NumberReading
+from .inference import DEFAULT_WEIGHTS, WEIGHTS_ENV, CheckpointError, Classifier, NumberReading
+from .number import MAX_DIGITS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object per image (default: off)")
     p.add_argument("--top", type=int, default=3, help="how many digits to list with --json (default: 3)")
     p.add_argument(
-        "--number", action="store_true", help="read each image as a whole number of up to 12 digits (default: off)"
+        "--number",
+        action="store_true",
+        help=f"read each image as a whole number of up to {MAX_DIGITS} digits (default: off)",
     )
     args = p.parse_args(argv)
     try:
@@ -32,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in args.images:
         try:
+            if (
+                not path.exists()
+            ):  # the library says only that it cannot read it: which files exist is a server's secret
+                raise ValueError(f"No file at {path}: check the path.")
             pred = clf.read_number(path) if args.number else clf.predict(path)
         except ValueError as e:
             failed += 1
@@ -62,7 +68,7 @@ def _number_line(path: Path, reading: NumberReading, as_json: bool) -> str:
         {"digit": p.digit, "confidence": round(p.confidence, 6), "box": [round(v, 1) for v in box]}
         for p, box in zip(reading.digits, reading.boxes, strict=True)
     ]
-    return json.dumps({"file": str(path), "number": reading.text, "digits": digits})
+    return json.dumps({"file": str(path), "text": reading.text, "digits": digits})
 
 
 if __name__ == "__main__":

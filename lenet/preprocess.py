@@ -31,8 +31,9 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import strokes
+from .model import ARCH
 
-INPUT_SIZE = 32  # what the network takes
+INPUT_SIZE = ARCH["input_size"]  # what the network takes: defined once, with the architecture
 FRAME_SIZE = 28  # MNIST's field, padded by 2 on each side to INPUT_SIZE
 BOX_SIZE = 20  # MNIST's size-normalised box: the longer side of the ink
 # The training images' statistics (MNIST, ink = 1), applied after preprocessing.
@@ -48,6 +49,7 @@ MAX_PIXELS = 40_000_000
 MAX_ASPECT = 50  # longer side / shorter side: beyond this an image holds a line, not a digit
 # The file formats decoded (Pillow's names); any other file, EPS or PDF say, is refused unread.
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
+MAX_FRAMES = 8  # frames of a multi-frame file looked at for ink, at most
 WORK_SIDE = 192  # larger inputs are shrunk by an integer factor to about this
 # ... and the longer side to at most about this, so no input, however long, is worked on at a
 # larger size than a square canvas of this side (2 x WORK_SIDE keeps every square's factor).
@@ -59,6 +61,13 @@ BLANK_CONTRAST = 0.12  # ink must stand out from the background by this much
 PHOTO_FLOOR = 0.25  # in a photo, ink fainter than this fraction of the darkest is noise
 NOISE_FLAT = 0.004  # background grain below this: a drawn canvas, not a photo
 MIN_INK_PIXELS = 3  # fewer ink pixels than this (after shrinking) is a blank
+# An image shrunk this many times or more whose ink spans fewer than SECOND_LOOK_PX working px (or none)
+# is looked at again, around its ink, at full resolution: a small digit on a big photo is not lost.
+SECOND_LOOK_FACTOR = 4
+SECOND_LOOK_PX = 24
+# The opaque part of a transparent image is a card, not strokes, when its mean thickness is at least this
+# fraction of its size (a square card: 0.64, rotated 20 degrees: 0.5; a thick stroke of a digit: under 0.3).
+CARD_THICKNESS = 0.35
 
 
 BLANK_MESSAGE = "The canvas is blank: draw a digit (or, for a photo, one dark digit on light paper)."
@@ -70,7 +79,22 @@ class BlankImageError(ValueError):
 
 def to_model_input(image: Any) -> np.ndarray:
     """Turn a drawing or photo into the (32, 32) float32 input in [0, 1], ink = 1."""
+    if strokes.is_strokes(image):
+        return strokes_to_model_input(strokes.parse(image))
     return ink_to_model_input(_ink_map(image))
+
+
+def strokes_to_model_input(drawing: strokes.Drawing) -> np.ndarray:
+    """A checked drawing's (32, 32) input: drawn by the one stroke renderer, whose ink needs no finding."""
+    ink = strokes.rasterize(drawing)
+    if ink is None:
+        raise BlankImageError(BLANK_MESSAGE)
+    return drawn_to_model_input(ink)
+
+
+def drawn_to_model_input(ink: np.ndarray) -> np.ndarray:
+    """The (32, 32) input of ink drawn by ``strokes.draw`` (uint8, ink = 255 on 0): the canvas is the ink map."""
+    return ink_to_model_input(_check_ink(ink.astype(np.float32) * np.float32(1 / 255)))
 
 
 def ink_to_model_input(ink: np.ndarray) -> np.ndarray:
@@ -80,11 +104,10 @@ def ink_to_model_input(ink: np.ndarray) -> np.ndarray:
     return _place_in_frame(_scale_to_box(ink))
 
 
-def read_ink(image: Any) -> tuple[np.ndarray, tuple[float, float]]:
-    """Steps 1-3: the ink map at the working resolution, and its (x, y) scale back to the input's pixels."""
-    arr = _read(image)
-    ink = _ink_map(arr)  # reading a checked array again returns it as it is
-    return ink, (arr.shape[1] / ink.shape[1], arr.shape[0] / ink.shape[0])
+def read_ink(image: Any) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Steps 1-3: the ink map at the working resolution, and where it lies in the input's pixels:
+    (sx, sy, ox, oy), so that column i, row j of the map is at x = ox + sx * i, y = oy + sy * j."""
+    return _find_ink(_read(image))
 
 
 def normalize(model_input: np.ndarray) -> np.ndarray:
@@ -104,7 +127,7 @@ def _read(image: Any) -> np.ndarray:
     if isinstance(image, dict):
         return _read_sketchpad(image)
     if isinstance(image, (str, os.PathLike)):
-        return _read(_open_file(image))
+        return _read_file(image)
     if isinstance(image, (bytes, bytearray)):
         raise ValueError("Got raw bytes: pass a file path, a PIL image or a numpy array.")
     if isinstance(image, Image.Image):
@@ -117,24 +140,46 @@ def _read(image: Any) -> np.ndarray:
     )
 
 
-def _open_file(path: str | os.PathLike) -> Image.Image:
-    """Open an image file in one of FORMATS, checking its size before decoding the pixels."""
+def _read_file(path: str | os.PathLike) -> np.ndarray:
+    """An image file in one of FORMATS as a checked array: its first frame that holds ink.
+
+    A multi-frame file (an animated GIF or WebP, a multi-page TIFF) is read frame by frame, up to
+    MAX_FRAMES, and the first frame with ink is the image; if none has any, the message says so.
+    The file is closed before this returns, whatever happens.
+    """
     p = Path(path)
     # One message for a missing file, an empty one, another format and a damaged image: which files
-    # exist is nobody's business (and is_file() keeps devices and pipes from being read at all).
+    # exist on a server is nobody's business (and is_file() keeps devices and pipes from being read at all).
+    # The CLI, whose user typed the path, says "No file at ..." itself.
     unreadable = f"Cannot read {(p.name or str(path))[:100]} as an image: upload a PNG or JPEG of a digit."
     if not p.is_file():
         raise ValueError(unreadable)
     try:
-        img = Image.open(p, formats=FORMATS)
-        _check_size(*img.size)  # from the header, before the pixels are decoded
-        img.load()
-        img = ImageOps.exif_transpose(img)  # phone photos are often stored sideways
+        with Image.open(p, formats=FORMATS) as img:
+            _check_size(*img.size)  # from the header, before the pixels are decoded
+            frames = getattr(img, "n_frames", 1)
+            for k in range(min(frames, MAX_FRAMES)):
+                img.seek(k)
+                img.load()
+                arr = _read_pil(ImageOps.exif_transpose(img))  # phone photos are often stored sideways
+                if frames == 1:
+                    return arr
+                try:
+                    _find_ink(arr)
+                except BlankImageError:
+                    continue
+                return arr
+    except Image.DecompressionBombError as e:  # Pillow's own limit, met at open before ours: the header is huge
+        raise ValueError(
+            f"{p.name[:100]} is too large to read safely: shrink it to at most "
+            f"{MAX_PIXELS // 1_000_000} megapixels (a digit needs far less)."
+        ) from e
     except ValueError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as e:
         raise ValueError(unreadable) from e
-    return img
+    looked = f"All {frames} frames" if frames <= MAX_FRAMES else f"The first {MAX_FRAMES} frames"
+    raise BlankImageError(f"{looked} of {p.name[:100]} are blank: upload an image of one dark digit on light paper.")
 
 
 def _check_size(width: int, height: int) -> None:
@@ -242,12 +287,79 @@ def _check_array(arr: np.ndarray, full_scale: int | None = None) -> np.ndarray:
 
 def _ink_map(image: Any) -> np.ndarray:
     """Ink intensity (h, w) float32 in [0, 1], ink = 1, at a working resolution."""
-    arr = _read(image)
-    h, w, c = arr.shape
+    return _find_ink(_read(image))[0]
+
+
+def _find_ink(arr: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """A checked array's ink map, and where it lies in the array: (sx, sy, ox, oy), input x = ox + sx * column.
+
+    A small digit in a big image is looked at twice: found on a shrink that keeps every stroke
+    (the darkest or brightest pixel of each block), then read from the original pixels around it.
+    """
+    h, w = arr.shape[:2]
+    factor = _factor(h, w)
+    try:
+        ink = _ink_at(arr, factor)
+    except BlankImageError:
+        if factor < SECOND_LOOK_FACTOR:
+            raise
+        ink = None
+    if factor >= SECOND_LOOK_FACTOR and (ink is None or _ink_extent(ink) < SECOND_LOOK_PX):
+        box = _locate_ink(arr, factor)
+        if box is not None and (box[2] - box[0]) * (box[3] - box[1]) < h * w / 4:
+            x0, y0, x1, y1 = box
+            try:
+                inner, (sx, sy, ox, oy) = _find_ink(arr[y0:y1, x0:x1])
+                return inner, (sx, sy, ox + x0, oy + y0)
+            except BlankImageError:
+                if ink is None:
+                    raise
+                # the closer look found nothing clear: keep what the first one found
+        if ink is None:
+            raise BlankImageError(BLANK_MESSAGE)
+    return ink, (w / ink.shape[1], h / ink.shape[0], 0.0, 0.0)
+
+
+def _factor(h: int, w: int) -> int:
+    """The integer shrink of an h x w image: to about WORK_SIDE on the shorter side, WORK_LONG_SIDE on the longer."""
     # The shorter side sets the factor (a square's, as it always has); the longer side bounds it from below.
-    by_shorter = min(h, w) // WORK_SIDE
-    factor = max(1, by_shorter, -(-max(h, w) // WORK_LONG_SIDE))
-    if factor >= 4 and factor == by_shorter:
+    return max(1, min(h, w) // WORK_SIDE, -(-max(h, w) // WORK_LONG_SIDE))
+
+
+def _ink_extent(ink: np.ndarray) -> int:
+    """The longer side, in px, of the box around an ink map's clear ink."""
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.5), np.flatnonzero(ink.max(axis=0) > 0.5)
+    return max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 if len(rows) else 0
+
+
+def _locate_ink(arr: np.ndarray, factor: int) -> tuple[int, int, int, int] | None:
+    """Where the ink lies, (x0, y0, x1, y1) in arr's px with a margin, from a shrink that keeps thin strokes."""
+    h, w = arr.shape[:2]
+    bh, bw = h // factor, w // factor
+    sample = arr[:: max(1, h // 64), :: max(1, w // 64)]
+    if arr.shape[2] in (2, 4) and _to_unit(sample[..., -1]).mean() < 0.95:
+        channel, dark_ink = arr[..., -1], False  # any opaque pixel: strokes, or a card
+    else:
+        channel = _gray(arr, sample)
+        dark_ink = float(np.median(_to_unit(channel[::8, ::8]))) >= 0.5
+    blocks = channel[: bh * factor, : bw * factor].reshape(bh, factor, bw, factor)
+    # The darkest pixel of each block for dark ink on light paper, the brightest otherwise: no stroke fades.
+    level = _to_unit(blocks.min(axis=(1, 3)) if dark_ink else blocks.max(axis=(1, 3)))
+    contrast = np.abs(level - np.median(level))
+    spread = 1.4826 * float(np.median(np.abs(contrast - np.median(contrast))))
+    found = contrast > max(2 * BLANK_CONTRAST, 8 * spread)
+    rows, cols = np.flatnonzero(found.any(axis=1)), np.flatnonzero(found.any(axis=0))
+    if len(rows) == 0:
+        return None
+    y0, y1, x0, x1 = rows[0] * factor, (rows[-1] + 1) * factor, cols[0] * factor, (cols[-1] + 1) * factor
+    margin = max(y1 - y0, x1 - x0) // 2 + 2 * factor  # some paper around the digit, as a photo has
+    return max(0, x0 - margin), max(0, y0 - margin), min(w, x1 + margin), min(h, y1 + margin)
+
+
+def _ink_at(arr: np.ndarray, factor: int) -> np.ndarray:
+    """Steps 2-3 on a checked array: shrink by ``factor`` and find the ink."""
+    h, w, c = arr.shape
+    if factor >= 4 and factor == min(h, w) // WORK_SIDE:
         # Keep every other pixel before area-averaging: halves the cost on big canvases, and
         # strokes there are several px wide (anti-aliased lines are never thinner than 2 px).
         # A long image shrunk for its length is not a big canvas: all its pixels count.
@@ -255,16 +367,25 @@ def _ink_map(image: Any) -> np.ndarray:
         h, w = arr.shape[:2]
     sample = arr[:: max(1, h // 64), :: max(1, w // 64)]
     has_alpha = c in (2, 4)
-    # A transparent layer: alpha is the ink, whatever the colour of the strokes.
-    if has_alpha and _to_unit(sample[..., -1]).mean() < 0.95:
-        return _check_ink(_shrink(arr[..., -1], factor))
     gray = _gray(arr, sample)
-    # Mostly opaque but carrying alpha: composite over white. The check runs on the raw values,
-    # so an opaque sketchpad composite costs no float conversion of the whole canvas.
-    if has_alpha and arr[..., -1].min() < (255 if arr.dtype == np.uint8 else 1.0):
-        alpha = _to_unit(arr[..., -1])
-        gray = _to_unit(gray) * alpha + (1.0 - alpha)
-    g = _shrink(gray, factor)
+    if has_alpha and _to_unit(sample[..., -1]).mean() < 0.95:
+        alpha = _shrink(arr[..., -1], factor)
+        # The colour under alpha, averaged over the opaque pixels only (a transparent pixel's colour is nothing).
+        covered = _shrink(_to_unit(gray) * _to_unit(arr[..., -1]), factor)
+        paper = _card_paper(alpha, covered / np.maximum(alpha, 1e-6))
+        if paper is None:  # a transparent layer: alpha is the ink, whatever the colour of the strokes
+            clear = float(np.median(alpha[::2, ::2]))  # 0, unless the whole layer is tinted (then no ink)
+            return _check_ink((alpha - clear) / max(1.0 - clear, 0.05))
+        # A card (paper, a sticker, a cropped scan) on a transparent canvas: the ink is on the card, by its
+        # luminance, and beyond the card is more paper.
+        g = covered + paper * (1.0 - alpha)
+    else:
+        # Mostly opaque but carrying alpha: composite over white. The check runs on the raw values,
+        # so an opaque sketchpad composite costs no float conversion of the whole canvas.
+        if has_alpha and arr[..., -1].min() < (255 if arr.dtype == np.uint8 else 1.0):
+            alpha = _to_unit(arr[..., -1])
+            gray = _to_unit(gray) * alpha + (1.0 - alpha)
+        g = _shrink(gray, factor)
     probe = g[::2, ::2]  # statistics of the background need no more than this
     background = float(np.median(probe))
     # The background's grain (a photo's noise, JPEG artefacts), robustly; a drawn canvas has none.
@@ -281,6 +402,31 @@ def _ink_map(image: Any) -> np.ndarray:
     rest = ink[::2, ::2]
     grain = 1.4826 * float(np.median(np.abs(rest - np.median(rest))))
     return _check_ink(ink, noise=max(grain, NOISE_FLAT))
+
+
+def _card_paper(alpha: np.ndarray, gray: np.ndarray) -> float | None:
+    """The paper's luminance when the opaque part of a transparent image is a card with ink on it, else None.
+
+    Strokes on a transparent layer are thin, and their colour is the pen's. A card is a solid shape (its
+    mean thickness a good part of its size) whose inside holds pixels of another luminance: the ink.
+    """
+    solid = alpha > 0.5
+    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
+    if len(rows) < MIN_SIDE or len(cols) < MIN_SIDE:
+        return None
+    size = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    if stroke_width(solid.astype(np.float32)) < CARD_THICKNESS * size:
+        return None
+    inside = solid.copy()  # away from the card's edge, where alpha blends its colour with whatever is behind
+    for _ in range(2):
+        inside[1:-1, 1:-1] &= inside[:-2, 1:-1] & inside[2:, 1:-1] & inside[1:-1, :-2] & inside[1:-1, 2:]
+    lum = gray[inside]
+    if lum.size == 0:
+        return None
+    paper = float(np.median(lum))
+    if np.count_nonzero(np.abs(lum - paper) > 2 * BLANK_CONTRAST) < MIN_INK_PIXELS:
+        return None
+    return paper
 
 
 def _to_unit(a: np.ndarray) -> np.ndarray:

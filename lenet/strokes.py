@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -32,11 +33,17 @@ MAX_COORD = 1e6  # |x|, |y| in the input's units
 DRAWING_PX = 112
 BRUSH_FRACTION = 0.14
 MARGIN_PX = 4
+MAX_JOINS = 2000  # round joins drawn for one drawing at most (see ``fit``)
 # On a canvas of known size, ink spanning less than this fraction of its longer side is a dot or a speck.
 DOT_FRACTION = 0.025
 MIN_EXTENT = 1e-6  # a drawing smaller than this, in its own units, has no shape at all
+# A stroke whose longer side is under SPECK digit heights is a dot or a speck, never a digit on its own; the digit
+# height is the tallest stroke's, or a tenth of the drawing's extent when every stroke is flat or tiny.
+# A drawing of specks alone is blank, for predict and read_number alike.
+SPECK = 0.15
 
 STROKES_HELP = 'send {"strokes": [[[x, y], [x, y], ...], ...]}: a list of strokes, each a list of [x, y] numbers'
+OUT_OF_RANGE = f"Stroke coordinates must be finite numbers within ±{MAX_COORD:,.0f}: {STROKES_HELP}."
 
 
 @dataclass(frozen=True)
@@ -54,22 +61,48 @@ class Drawing:
         points = np.concatenate(self.strokes)
         return float(np.max(points.max(0) - points.min(0)))
 
+    def boxes(self) -> np.ndarray:
+        """Each stroke's bounding box, (n, 4) as (x0, y0, x1, y1)."""
+        if not self.strokes:
+            return np.zeros((0, 4))
+        points = np.concatenate(self.strokes)
+        starts = np.cumsum([0] + [len(s) for s in self.strokes[:-1]])
+        return np.concatenate([np.minimum.reduceat(points, starts), np.maximum.reduceat(points, starts)], axis=1)
+
     def is_blank(self) -> bool:
-        """No strokes, or only a dot: nothing to read."""
+        """No strokes, only a dot, or only specks far apart: nothing to read."""
         ext = self.extent()
         if ext <= MIN_EXTENT:
             return True
         side = max(self.width or 0.0, self.height or 0.0)
-        return side > 0 and ext < DOT_FRACTION * side
+        if side > 0 and ext < DOT_FRACTION * side:
+            return True
+        return bool(specks(self.boxes())[0].all())
+
+
+def specks(boxes: np.ndarray) -> tuple[np.ndarray, float]:
+    """Which of some pieces' boxes (n, 4) are specks (longer side under SPECK digit heights), and the digit height."""
+    sizes = boxes[:, 2:] - boxes[:, :2]
+    # The tallest piece: a digit, or a stroke of one, spans most of the digit height. A drawing that is all
+    # flat dashes, or all dots, still gets a height from its extent.
+    spread = np.ptp(boxes[:, [0, 2]]), np.ptp(boxes[:, [1, 3]])
+    height = float(max(sizes[:, 1].max(), 0.1 * spread[0], 0.1 * spread[1], 1e-9))
+    return sizes.max(1) < SPECK * height, height
 
 
 def is_strokes(value: Any) -> bool:
-    """Whether a value is stroke input (a list of strokes, or a mapping with a "strokes" key)."""
-    return isinstance(value, (list, tuple)) or (isinstance(value, Mapping) and "strokes" in value)
+    """Whether a value is stroke input (a list of strokes, a mapping with a "strokes" key, or a parsed Drawing)."""
+    return isinstance(value, (list, tuple, Drawing)) or (isinstance(value, Mapping) and "strokes" in value)
 
 
 def parse(value: Any) -> Drawing:
-    """Check stroke input: a list of strokes or ``{"strokes": [...], "width": W, "height": H}``."""
+    """Check stroke input: a list of strokes or ``{"strokes": [...], "width": W, "height": H}``.
+
+    The one parser: ``Classifier.predict`` and ``read_number`` take the Drawing it returns as it is,
+    so a caller that checks a payload first parses it once.
+    """
+    if isinstance(value, Drawing):
+        return value
     width = height = None
     if isinstance(value, Mapping):
         if "strokes" not in value:
@@ -82,7 +115,7 @@ def parse(value: Any) -> Drawing:
         raise ValueError(f"{len(value):,} strokes are more than {MAX_STROKES:,}: send one drawing, not a stream.")
     total = 0
     for stroke in value:
-        if not isinstance(stroke, (list, tuple, np.ndarray)):
+        if not isinstance(stroke, (list, tuple, np.ndarray)) or isinstance(stroke, np.ndarray) and stroke.ndim == 0:
             raise ValueError(f"A stroke is a {type(stroke).__name__}, not a list of points: {STROKES_HELP}.")
         total += len(stroke)
         if total > MAX_POINTS:  # counted before any conversion, so a huge payload is refused at once
@@ -98,26 +131,51 @@ def _size(value: Any) -> float | None:
     return float(value)
 
 
+NUMBER_TYPES = (int, float, np.integer, np.floating)  # not bool (nor np.bool_): True is no coordinate
+
+
 def _stroke(stroke: Sequence) -> np.ndarray:
-    try:
-        points = np.asarray(stroke, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"A stroke holds something other than [x, y] numbers: {STROKES_HELP}.") from None
+    other = f"A stroke holds something other than [x, y] numbers: {STROKES_HELP}."
+    if isinstance(stroke, np.ndarray):
+        if stroke.dtype.kind not in "iuf":
+            raise ValueError(other)
+        points = stroke.astype(np.float64)
+    else:
+        # Flattened and type-checked in C (map, chain): a few types to look at, however many points.
+        try:
+            flat = list(chain.from_iterable(stroke))
+        except TypeError:  # a point that is a bare number
+            raise ValueError(other) from None
+        if not all(issubclass(k, NUMBER_TYPES) and not issubclass(k, (bool, np.bool_)) for k in set(map(type, flat))):
+            raise ValueError(other)
+        lengths = set(map(len, stroke))
+        if lengths != {2}:
+            n = max(lengths - {2})
+            raise ValueError(
+                f"A stroke's points must be [x, y] pairs, not points of {n} number{'s' * (n != 1)}: {STROKES_HELP}."
+            )
+        try:
+            points = np.array(flat, dtype=np.float64).reshape(-1, 2)
+        except OverflowError:
+            raise ValueError(OUT_OF_RANGE) from None
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"A stroke's points must be [x, y] pairs, not shape {points.shape}: {STROKES_HELP}.")
     if not np.isfinite(points).all() or np.abs(points).max() > MAX_COORD:
-        raise ValueError(f"Stroke coordinates must be finite numbers within ±{MAX_COORD:,.0f}: {STROKES_HELP}.")
+        raise ValueError(OUT_OF_RANGE)
     return points
 
 
-def draw(strokes: Sequence[np.ndarray], size: tuple[int, int], brush: float) -> np.ndarray:
-    """Draw polylines given in canvas px with a round brush of ``brush`` px: (h, w) uint8 ink, ink = 255."""
+def draw(strokes: Sequence[np.ndarray], size: tuple[int, int], brush: float, joins: float = 0.25) -> np.ndarray:
+    """Draw polylines given in canvas px with a round brush of ``brush`` px: (h, w) uint8 ink, ink = 255.
+
+    Round joins are drawn about every ``joins`` brush radii along each stroke.
+    """
     ss = SUPERSAMPLE
     img = Image.new("L", (size[0] * ss, size[1] * ss), 0)
     pen = ImageDraw.Draw(img)
     r = brush * ss / 2.0
     for s in strokes:
-        pts = [tuple(q) for q in thin(np.asarray(s) * ss, spacing=max(1.0, r / 4))]
+        pts = [tuple(q) for q in thin(np.asarray(s) * ss, spacing=max(1.0, r * joins))]
         if len(pts) > 1:
             pen.line(pts, fill=255, width=max(1, round(brush * ss)))
         for x, y in pts:  # round caps and joins, like canvas lineCap = lineJoin = "round"
@@ -135,18 +193,26 @@ def thin(points: np.ndarray, spacing: float) -> np.ndarray:
     return points[np.unique(np.concatenate([keep, [len(points) - 1]]))]
 
 
-def rasterize(drawing: Drawing) -> np.ndarray | None:
-    """A checked drawing as (h, w) uint8 ink, scaled so its longer side is DRAWING_PX; None if it is blank."""
-    if drawing.is_blank():
-        return None
-    points = np.concatenate(drawing.strokes)
+def rasterize(drawing: Drawing, px: int = DRAWING_PX, joins: float = 0.25) -> np.ndarray | None:
+    """A checked drawing as (h, w) uint8 ink, scaled so its longer side is ``px``; None if it is blank."""
+    return None if drawing.is_blank() else fit(drawing.strokes, px, joins)
+
+
+def fit(strokes: Sequence[np.ndarray], px: int = DRAWING_PX, joins: float = 0.25) -> np.ndarray:
+    """``rasterize`` without the blank check, for strokes known to hold more than a dot."""
+    points = np.concatenate(strokes)
     lo, hi = points.min(0), points.max(0)
-    scale = DRAWING_PX / float(np.max(hi - lo))
-    brush = BRUSH_FRACTION * DRAWING_PX
+    scale = px / float(np.max(hi - lo))
+    brush = BRUSH_FRACTION * px
     # A square canvas with the drawing centred, as on a pad: the background stays the larger part.
-    side = math.ceil(DRAWING_PX + brush + 2 * MARGIN_PX)
+    side = math.ceil(px + brush + 2 * MARGIN_PX)
     offset = (side - (hi - lo) * scale) / 2
-    return draw([(s - lo) * scale + offset for s in drawing.strokes], (side, side), brush)
+    placed = [(s - lo) * scale + offset for s in strokes]
+    # A scribble's path is many times a digit's: its round joins are spaced out so that it costs no more
+    # to draw than MAX_JOINS of them (a real digit has a few hundred, and is drawn as it always was).
+    path = sum(float(np.hypot(*np.diff(s, axis=0).T).sum()) for s in placed)
+    joins = max(joins, path / (MAX_JOINS * brush / 2))
+    return draw(placed, (side, side), brush, joins)
 
 
 def bounds(strokes: Sequence[np.ndarray]) -> tuple[float, float, float, float]:

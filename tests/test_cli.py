@@ -56,7 +56,7 @@ def test_predict_prints_digits_and_reports_unreadable_files(images: dict[str, Pa
     assert re.fullmatch(rf"{re.escape(str(images['seven']))}: 7 \(\d+\.\d%\)", seven)
     assert re.fullmatch(rf"{re.escape(str(images['two']))}: 2 \(\d+\.\d%\)", two)
     assert re.search(rf"{re.escape(str(images['bad']))}: error: .*notes\.png", result.stderr)
-    assert re.search(rf"{re.escape(str(missing))}: error: .*missing\.png", result.stderr)
+    assert re.search(rf"{re.escape(str(missing))}: error: No file at {re.escape(str(missing))}", result.stderr)
 
 
 def test_predict_json(images: dict[str, Path]) -> None:
@@ -123,7 +123,7 @@ def test_predict_number(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert re.fullmatch(rf"{re.escape(str(path))}: 2026 \(least sure digit \d+\.\d%\)", capsys.readouterr().out.strip())
     assert predict_main(["--number", "--json", str(path)]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert answer["number"] == "2026" and [d["digit"] for d in answer["digits"]] == [2, 0, 2, 6]
+    assert answer["text"] == "2026" and [d["digit"] for d in answer["digits"]] == [2, 0, 2, 6]
     assert all(0 <= d["box"][0] < d["box"][2] <= 600 for d in answer["digits"])
 
 

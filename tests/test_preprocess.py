@@ -6,8 +6,10 @@ Drawings come from the real pen strokes in tests/data/pen_sample.npz, drawn by
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -245,8 +247,94 @@ def test_unreadable_files_raise_value_error(tmp_path: Path) -> None:
             to_model_input(path)
 
 
+# -- images that looked like something else -----------------------------------------------------------
+
+
+def card(pen: PenDigits, i: int) -> Image.Image:
+    """Digit i drawn in pen, black on an opaque white card of 200 px."""
+    return render(strokes_of(pen, i), 200, brush=10, style="rgb_white", rng=np.random.default_rng(i)).convert("RGBA")
+
+
+@pytest.mark.parametrize("how", ["pasted", "rotated", "rotated-alone"])
+def test_a_card_on_a_transparent_canvas_is_read_by_its_ink(clf: Classifier, pen: PenDigits, how: str) -> None:
+    """A screenshot, sticker or cropped scan: the opaque part is paper with ink on it, not the ink."""
+    for i in one_per_class(pen):
+        on_card = card(pen, i)
+        if how == "rotated-alone":  # the card turned 20 degrees: transparent corners
+            image = on_card.rotate(20, expand=True, resample=Image.Resampling.BICUBIC)
+        else:
+            image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+            if how == "pasted":
+                image.paste(on_card, (110, 70))
+            else:
+                image.alpha_composite(on_card.rotate(20, expand=True, resample=Image.Resampling.BICUBIC), (60, 60))
+        # The same picture with the transparent part made paper: what a reader sees.
+        on_paper = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
+        assert similarity(to_model_input(image), to_model_input(on_paper)) >= 0.95, f"{how} card of a {pen.labels[i]}"
+        assert clf.predict(image).digit == clf.predict(on_paper).digit
+        if how == "pasted":
+            assert clf.predict(image).digit == pen.labels[i]
+
+
+def test_strokes_on_a_transparent_layer_are_still_the_ink(pen: PenDigits) -> None:
+    """The card rule leaves drawings alone: strokes of one colour on transparent are the ink, thick ones too."""
+    for i in one_per_class(pen):
+        for brush in (8, 40):
+            layer = render(strokes_of(pen, i), 200, brush=brush, style="rgba_transparent", rng=np.random.default_rng(i))
+            assert np.asarray(layer)[..., 3].mean() < 0.95 * 255
+            x = to_model_input(layer)
+            assert similarity(x, to_model_input(np.asarray(layer)[..., 3])) >= 0.99
+
+
+def test_a_small_digit_on_a_huge_image_is_read(clf: Classifier, pen: PenDigits) -> None:
+    """A 40 px digit on a 6000 px image vanishes when the image is shrunk to a working size: it is looked
+    at again around its ink, at full resolution."""
+    i = one_per_class(pen)[3]
+    digit = np.asarray(render(strokes_of(pen, i), 40, brush=4, style="rgb_white", height=0.9).convert("L"))
+    big = np.full((6000, 6000), 255, np.uint8)
+    big[3000:3040, 2000:2040] = digit
+    p = clf.predict(big)
+    assert p.digit == pen.labels[i]
+    assert similarity(p.model_input, to_model_input(np.pad(digit, 40, constant_values=255))) >= 0.95
+    (box,) = clf.read_number(big).boxes
+    assert 1995 <= box[0] < box[2] <= 2045 and 2995 <= box[1] < box[3] <= 3045
+
+
+def frames_file(path: Path, frames: list[np.ndarray]) -> Path:
+    Image.fromarray(frames[0]).save(path, save_all=True, append_images=[Image.fromarray(f) for f in frames[1:]])
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".tif"])
+def test_a_multi_frame_file_is_read_from_its_first_frame_with_ink(
+    clf: Classifier, pen: PenDigits, tmp_path: Path, suffix: str
+) -> None:
+    i = one_per_class(pen)[4]
+    digit = np.asarray(render(strokes_of(pen, i), 120, brush=8, style="rgb_white").convert("L"))
+    blank = np.full_like(digit, 255)
+    grey = np.full_like(digit, 250)  # another blank frame (GIF writers merge identical ones)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)  # every frame read, the file closed
+        path = frames_file(tmp_path / f"late{suffix}", [blank, grey, digit])
+        assert clf.predict(path).digit == pen.labels[i]
+        path = frames_file(tmp_path / f"empty{suffix}", [blank, grey])
+        with pytest.raises(BlankImageError, match=f"All 2 frames of empty{suffix} are blank"):
+            clf.predict(path)
+        gc.collect()  # an unclosed file warns when it is collected
+
+
+def test_uniform_images_are_blank() -> None:
+    for value in (0, 1, 128, 254, 255):
+        for mode in ("L", "RGB", "RGBA"):
+            with pytest.raises(BlankImageError):
+                to_model_input(Image.new(mode, (64, 64), (value,) * len(mode)))
+
+
 def assert_prediction_or_value_error(clf: Classifier, image) -> None:
-    """Whatever a caller passes: a ValueError, or a valid input with finite probabilities summing to 1."""
+    """Whatever a caller passes: a ValueError, or a valid input with finite probabilities summing to 1.
+
+    This checks that nothing else ever happens (another exception, NaN, an input out of range); whether
+    a reading is right is for the tests above, on images whose digit is known."""
     try:
         p = clf.predict(image)
     except ValueError:
