@@ -146,7 +146,10 @@ def _stroke(stroke: Sequence) -> np.ndarray:
             flat = list(chain.from_iterable(stroke))
         except TypeError:  # a point that is a bare number
             raise ValueError(other) from None
-        if not all(issubclass(k, NUMBER_TYPES) and not issubclass(k, (bool, np.bool_)) for k in set(map(type, flat))):
+        kinds = set(map(type, flat))
+        if kinds and all(issubclass(k, (list, tuple)) for k in kinds):  # one level too deep
+            raise ValueError(f"A stroke's points must be [x, y] pairs of numbers, not of lists: {STROKES_HELP}.")
+        if not all(issubclass(k, NUMBER_TYPES) and not issubclass(k, (bool, np.bool_)) for k in kinds):
             raise ValueError(other)
         lengths = set(map(len, stroke))
         if lengths != {2}:
