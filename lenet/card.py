@@ -39,6 +39,21 @@ def training_time(metrics: dict) -> str:
     return text + (f" ({', '.join(extra)})" if extra else "")
 
 
+def byte_scope(metrics: dict) -> str:
+    """Where the command gives the same bytes, and whether this run's kernels were pinned (when recorded)."""
+    text = (
+        "Byte for byte on x86-64 CPUs with AVX2 (`lenet.train` pins its kernels to AVX2, whatever the environment "
+        "asks for); other architectures, such as ARM, reproduce the accuracy, not the bytes."
+    )
+    kernels = metrics.get("cpu_kernels")  # absent from runs recorded before the pins
+    if kernels and not kernels["pinned"]:
+        text += (
+            f" This run's kernels were not pinned ({kernels['machine']}, ATen's {kernels['capability']} kernels), "
+            "so its bytes are its CPU's own."
+        )
+    return text
+
+
 def model_card(metrics: dict, crossval: dict | None = None) -> str:
     """A short model card for the weights folder."""
     test = metrics["mnist_test"]
@@ -79,7 +94,8 @@ def model_card(metrics: dict, crossval: dict | None = None) -> str:
         "```",
         "",
         "`metrics.json` holds the per-digit accuracy, the confusion matrix, the per-epoch history, the data "
-        "checksums and the writers used. The thread count is part of the command: another count gives other bytes.",
+        "checksums and the writers used. The thread count is part of the command: another count gives other bytes. "
+        + byte_scope(metrics),
     ]
     if crossval:
         lines += ["", *crossval_section(metrics, crossval)]

@@ -5,9 +5,11 @@ MNIST digits and the real pen-drawn digits bundled with the package
 preprocessing as every drawing, then are augmented on the fly (random affine,
 elastic distortion, stroke thickness) so the network also reads the thicker,
 thinner, tilted and wobbly digits people draw. The run is seeded and
-deterministic for a given thread count. A run writes into ``runs/<timestamp>/``
-unless ``--out`` says otherwise; the bundled weights are replaced only by an
-explicit ``--out weights/lenet.pt``. Functions return metrics; ``main`` prints them.
+deterministic for a given thread count, and byte for byte the same on any
+x86-64 CPU with AVX2: ``main`` pins torch's CPU kernels to AVX2 (``KERNEL_PINS``).
+A run writes into ``runs/<timestamp>/`` unless ``--out`` says otherwise; the
+bundled weights are replaced only by an explicit ``--out weights/lenet.pt``.
+Functions return metrics; ``main`` prints them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -79,6 +82,11 @@ ELASTIC_PX = 1.5  # largest displacement of the elastic field, in input px
 THICKNESS_P = 0.5  # chance of thinning or thickening a digit's strokes
 TRAIN_CANVAS = (160, 400)  # pen digits for training are rendered small: the preprocessing makes size moot
 DRY_RUN_LIMIT = 512  # --dry-run: this many MNIST training, MNIST test and pen digits, for one epoch
+# ATen, oneDNN and MKL each pick their CPU kernels by instruction set, and kernels for different instruction sets
+# round differently: on an AVX-512 CPU the same command gave other bytes. Pinned to AVX2, every x86-64 CPU with
+# AVX2 runs the same kernels. The variables are read when torch loads, so main() starts a pinned process.
+KERNEL_PINS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
+X86 = platform.machine().lower() in ("x86_64", "amd64")  # the pins name x86 instruction sets
 
 
 def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -238,6 +246,7 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "threads": torch.get_num_threads(),
+        "cpu_kernels": cpu_kernels(),
     }
     if cfg.pen_digits and cfg.pen_fold is not None:
         ds = PenDigits.load(cfg.pen_digits)
@@ -249,6 +258,46 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
             f"{metrics['pen_heldout']['accuracy']:.4%}"
         )
     return model.eval(), metrics
+
+
+def kernel_pins() -> dict[str, str]:
+    """The environment that pins torch's CPU kernels to AVX2 (``KERNEL_PINS``), or {} on a CPU without AVX2."""
+    # torch.cpu's flags come from the hardware (cpuinfo), whatever ATEN_CPU_CAPABILITY asks for.
+    return dict(KERNEL_PINS) if X86 and torch.cpu._is_avx2_supported() else {}
+
+
+def cpu_kernels() -> dict:
+    """What this process's kernels were chosen for: the CPU, the instruction set ATen uses, and the pins in effect."""
+    capability = torch.backends.cpu.get_cpu_capability()  # what ATen chose: "AVX2" when pinned
+    environment = {k: os.environ.get(k) for k in KERNEL_PINS}
+    pinned = bool(kernel_pins()) and environment == KERNEL_PINS and capability == "AVX2"
+    if pinned:
+        note = "kernels pinned to AVX2: the same command gives the same bytes on any x86-64 CPU with AVX2"
+    elif not kernel_pins():
+        note = "no AVX2 on this CPU, so no pins: the bytes are not expected to match a pinned run's, the accuracy is"
+    else:
+        note = "kernels not pinned (train() called without lenet.train's main): the bytes are this CPU's own"
+    return {
+        "machine": platform.machine(),
+        "capability": capability,
+        "avx2": bool(kernel_pins()),
+        "avx512": X86 and torch.cpu._is_avx512_supported(),
+        "environment": environment,
+        "pinned": pinned,
+        "note": note,
+    }
+
+
+def run_pinned(argv: list[str], pins: dict[str, str]) -> None:
+    """Run ``python -m lenet.train argv`` again in a Python whose environment holds the pins; exit with its status."""
+    # ATen, oneDNN and MKL read their variables when torch loads them, and `import lenet` loads torch before this
+    # module runs, so setting them here would be too late: only a new process takes them. A child rather than
+    # os.exec*: on Windows exec starts a new process and hands the prompt back at once.
+    try:
+        code = subprocess.run([sys.executable, "-m", "lenet.train", *argv], env={**os.environ, **pins}).returncode
+    except KeyboardInterrupt:
+        code = 130
+    raise SystemExit(code)
 
 
 def cpu_seconds() -> float:
@@ -345,9 +394,16 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    """The training CLI: train, write the checkpoint, metrics and model card, print the figures."""
+    """The training CLI: train, write the checkpoint, metrics and model card, print the figures.
+
+    Where the CPU has AVX2 but the environment lacks ``KERNEL_PINS`` (or asks for other kernels), it runs the same
+    command in a pinned process instead and exits with that process's status.
+    """
     argv = sys.argv[1:] if argv is None else argv
-    cfg = parse_args(argv)
+    cfg = parse_args(argv)  # --help and bad flags are answered here, before any second process
+    pins = kernel_pins()
+    if any(os.environ.get(k) != v for k, v in pins.items()):
+        run_pinned(argv, pins)
     try:
         model, metrics = train(cfg)
     except DataError as e:
