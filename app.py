@@ -47,6 +47,7 @@ QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
 PAD_READERS = 2
 PAD_WAIT_S = 1.0
 BUSY = "The server is busy reading other drawings: try again in a moment (the pad sends its drawing again itself)."
+OFF_QUEUE = OffQueue(PAD_READERS, PAD_WAIT_S, BUSY)  # one bound for every page built in this process
 # The input and the maps travel at their own resolution, inline (ui.PixelImage), and the browser
 # scales them up with crisp pixels: one map pixel of gap between maps shows as a few px.
 MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
@@ -350,7 +351,6 @@ def file_endpoint(fn: Any, output: gr.Component, api_name: str) -> None:
 def build() -> gr.Blocks:
     """The page: draw or upload on the left, the reading and the network's view on the right, the maps below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
-    off_queue = OffQueue(PAD_READERS, PAD_WAIT_S, BUSY)  # shared by the pad's readings and the strip's picks
     page = Page(css=CSS, max_file_size=MAX_FILE_SIZE, title="LeNet digit sketchpad", analytics_enabled=False)
     with page as demo:
         gr.Markdown(
@@ -388,7 +388,7 @@ def build() -> gr.Blocks:
         # The pad's own boxes are among the outputs: an update of its `boxes` only, never its value,
         # so its strokes stay and no new reading is triggered.
         pad.input(
-            off_queue(read_pad),
+            OFF_QUEUE(read_pad),
             pad,
             [*outputs, strip, pad, reading],
             trigger_mode="always_last",
@@ -398,7 +398,7 @@ def build() -> gr.Blocks:
         )
         # A digit picked in the strip: its views from the reading kept, without reading again.
         strip.input(
-            off_queue(pick_digit),
+            OFF_QUEUE(pick_digit),
             [strip, reading],
             outputs,
             trigger_mode="always_last",
@@ -419,7 +419,7 @@ def build() -> gr.Blocks:
         # The outputs are the two tabs' in turn: a tab shown again shows its own reading again (the pad's
         # strokes read afresh, cheap; the upload read again, as a file reader), or its hint.
         draw_tab.select(
-            off_queue(show_draw_tab),
+            OFF_QUEUE(show_draw_tab),
             pad,
             [*outputs, strip, pad, reading],
             show_progress=outputs_progress,

@@ -56,11 +56,12 @@ class StrokePad(gr.HTML):
         live_ms: int = LIVE_MS,
         retry_ms: int = RETRY_MS,
         boxes: Sequence[Sequence[float]] | None = None,
+        ack: int = 0,
         **kwargs: Any,
     ) -> None:
         # Plain attributes too: gr.HTML looks its subclass's parameters up by name when it builds the config.
         self.size, self.brush, self.live_ms, self.retry_ms = size, brush, live_ms, retry_ms
-        self.boxes, self.ack = _boxes(boxes or []), 0
+        self.boxes, self.ack = _boxes(boxes or []), ack
         super().__init__(
             value=None,
             html_template=TEMPLATE,
