@@ -29,7 +29,7 @@ from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
 from lenet import BlankImageError, Classifier, NumberReading, Prediction, strokes
-from serving import OffQueue, Page, install_body_cap
+from serving import Lanes, Page, install_body_cap
 from ui import DigitStrip, PixelImage, StrokePad
 from ui.pad import BRUSH
 from ui.strip import Pick
@@ -42,12 +42,16 @@ MAX_FILE_SIZE = "10mb"  # a phone photo fits; lenet refuses more than 40 megapix
 # takes ~450 MB, so two keep the server under 2 GB; more were no faster (tests/benchmark.py).
 FILE_READERS = 2
 QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
-# The pad's readings and picks run off the queue, for latency; at most this many at once in the process
-# (direct calls by fn_index included), each waiting up to PAD_WAIT_S for a slot before it is told BUSY.
-PAD_READERS = 2
-PAD_WAIT_S = 1.0
+# Stroke readings at once, in the process: STROKE_READERS of usual drawings, and one of drawings holding more
+# than HEAVY_STROKES strokes or HEAVY_POINTS points (a digit drawn on the pad has 1-4 strokes and at most
+# ~1,000 points), so payloads crafted to be costly never hold up the usual ones (tests/bench_app.py --only
+# hostile). The pad's readings and picks run off the queue, for latency, with lanes of their own
+# (PAD_LANES, direct calls by fn_index included): each waits up to PAD_WAIT_S for a slot before it is told
+# BUSY. /read_strokes (API_LANES) is queued, and waits up to API_WAIT_S.
+STROKE_READERS = 2
+HEAVY_STROKES, HEAVY_POINTS = 24, 2_000
+PAD_WAIT_S, API_WAIT_S = 1.0, 30.0
 BUSY = "The server is busy reading other drawings: try again in a moment (the pad sends its drawing again itself)."
-OFF_QUEUE = OffQueue(PAD_READERS, PAD_WAIT_S, BUSY)  # one bound for every page built in this process
 # The input and the maps travel at their own resolution, inline (ui.PixelImage), and the browser
 # scales them up with crisp pixels: one map pixel of gap between maps shows as a few px.
 MAP_COLUMNS = {"C1": 3, "C3": 4}  # C1: 3x2 grid of 30x30 maps, C3: 4x4 grid of 13x13 maps
@@ -73,6 +77,25 @@ CLASSIFIER = Classifier.load()
 # starts (each takes the setting when it starts), so it holds however the app is served.
 torch.set_num_threads(1)
 LOG = logging.getLogger("app")
+
+
+def heavy_drawing(value: Any, *rest: Any) -> bool:
+    """Whether a strokes payload holds more than a few digits' drawing (counted cheaply, before it is read)."""
+    drawing = value.get("strokes") if isinstance(value, dict) else value
+    if not isinstance(drawing, list):
+        return False  # not strokes: refused at once
+    if len(drawing) > HEAVY_STROKES:
+        return True
+    points = 0
+    for stroke in drawing:
+        points += len(stroke) if isinstance(stroke, list) else 1
+        if points > HEAVY_POINTS:
+            return True
+    return False
+
+
+PAD_LANES = Lanes(STROKE_READERS, 1, PAD_WAIT_S, BUSY, heavy_drawing)  # one for every page built in the process
+API_LANES = Lanes(STROKE_READERS, 1, API_WAIT_S, BUSY, heavy_drawing)
 
 
 def _palette() -> np.ndarray:
@@ -388,7 +411,7 @@ def build() -> gr.Blocks:
         # The pad's own boxes are among the outputs: an update of its `boxes` only, never its value,
         # so its strokes stay and no new reading is triggered.
         pad.input(
-            OFF_QUEUE(read_pad),
+            PAD_LANES(read_pad),
             pad,
             [*outputs, strip, pad, reading],
             trigger_mode="always_last",
@@ -398,7 +421,7 @@ def build() -> gr.Blocks:
         )
         # A digit picked in the strip: its views from the reading kept, without reading again.
         strip.input(
-            OFF_QUEUE(pick_digit),
+            PAD_LANES(pick_digit),
             [strip, reading],
             outputs,
             trigger_mode="always_last",
@@ -419,7 +442,7 @@ def build() -> gr.Blocks:
         # The outputs are the two tabs' in turn: a tab shown again shows its own reading again (the pad's
         # strokes read afresh, cheap; the upload read again, as a file reader), or its hint.
         draw_tab.select(
-            OFF_QUEUE(show_draw_tab),
+            PAD_LANES(show_draw_tab),
             pad,
             [*outputs, strip, pad, reading],
             show_progress=outputs_progress,
@@ -442,7 +465,10 @@ def build() -> gr.Blocks:
         file_endpoint(read_number, gr.JSON(visible=False), "read_number")
         # /read_strokes: the pad's JSON in, the reading out as JSON.
         api_strokes, api_reading = gr.JSON(visible=False), gr.JSON(visible=False)
-        gr.Button(visible=False).click(read_strokes, api_strokes, api_reading, api_name="read_strokes")
+        # API_LANES bound it, in two lanes: the queue's own limit would let costly payloads hold up the rest.
+        gr.Button(visible=False).click(
+            API_LANES(read_strokes), api_strokes, api_reading, api_name="read_strokes", concurrency_limit=None
+        )
     for name, value in QUEUE_ANALYTICS.items():
         os.environ.setdefault(name, value)
     # api_open=False: no queued event runs from a direct POST to /run/ or /api/, so the queue's limits hold

@@ -7,12 +7,13 @@ and neither adds a middleware of the page's own. So the limits live in the Block
 - ``Page``, a ``gr.Blocks`` whose upload cap is never above its own and whose CSS always includes its own;
 - ``BodyCap``, an ASGI middleware that refuses a request body over the cap (413, saying what to send) before
   Gradio reads it: every app serving a ``Page`` gets it (``install_body_cap``);
-- ``OffQueue``, a bound on the functions that run off the queue (the pad's readings): at most ``limit`` at
-  once in the process, a short wait for a free slot, then a clear "busy" error.
+- ``Lanes``, bounds on the readings at once: a few in a light lane for the usual input, and a heavy lane for
+  input that holds more, so that payloads crafted to be costly never hold up the usual ones; after a wait
+  for a slot, a clear "busy" error.
 
 Gradio's own ``demo.queue(api_open=False)`` closes the REST routes (``/run/``, ``/api/``) to every queued
 event, so the queue's concurrency limits hold for direct calls too; only the ``queue=False`` events stay
-reachable there (by ``fn_index``), and those are bounded with ``OffQueue``.
+reachable there (by ``fn_index``), and those are bounded with ``Lanes``.
 """
 
 from __future__ import annotations
@@ -153,33 +154,63 @@ def install_body_cap() -> None:
     app_class.build_middleware_stack = build_middleware_stack
 
 
-class OffQueue:
-    """A bound for event functions that run off the queue (``queue=False``), which Gradio runs as many at once
-    as requests arrive, and which anyone can call directly with ``POST /gradio_api/run/predict`` and their
-    ``fn_index``: at most ``limit`` run at once in this process; a call waits up to ``wait_s`` for a slot,
-    without holding a thread, then is refused with ``gr.Error(busy)``.
+class Lanes:
+    """Bounds on how many calls of an event function run at once, in two lanes by what their input holds: a
+    light lane for the usual input and a heavy lane for input that costs more (``is_heavy``), so costly calls,
+    however many are sent, never hold up the usual ones. Every way in goes through them: the queue's events,
+    and the functions that run off the queue (``queue=False``), which Gradio runs as soon as each request
+    arrives and which anyone can call directly by ``fn_index``.
 
-    ``bounded = OffQueue(2, 1.0, "busy")(fn)`` is an async function Gradio awaits; ``fn`` itself stays as it was.
+    A call waits up to ``wait_s`` for a slot in its lane, without holding a thread, then is refused with
+    ``gr.Error(busy)``; so is a call that finds ``max_waiting`` calls already waiting in its lane.
+    ``bounded = lanes(fn)`` is an async function Gradio awaits (``fn`` itself stays as it was); one ``Lanes``
+    can bound several functions, which then share its slots.
     """
 
-    def __init__(self, limit: int, wait_s: float, busy: str) -> None:
-        self.limit, self.wait_s, self.busy = limit, wait_s, busy
-        self._slots = threading.BoundedSemaphore(limit)  # a thread lock: any event loop, any server in the process
+    def __init__(
+        self,
+        light: int,
+        heavy: int,
+        wait_s: float,
+        busy: str,
+        is_heavy: Callable[..., bool] = lambda *args: False,
+        max_waiting: int = 64,
+    ) -> None:
+        self.wait_s, self.busy, self.is_heavy, self.max_waiting = wait_s, busy, is_heavy, max_waiting
+        # Thread locks, not asyncio ones: they work from any event loop, for every server in the process.
+        self._slots = {False: threading.BoundedSemaphore(light), True: threading.BoundedSemaphore(heavy)}
+        self._waiting = {False: 0, True: 0}
+        self._lock = threading.Lock()
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """``fn``, bounded; it keeps ``fn``'s name and signature (Gradio reads both)."""
 
         @functools.wraps(fn)
         async def bounded(*args: Any) -> Any:
-            deadline = time.monotonic() + self.wait_s
-            while not self._slots.acquire(blocking=False):
-                if time.monotonic() >= deadline:
-                    raise gr.Error(self.busy, visible=False, print_exception=False)
-                await asyncio.sleep(POLL_S)
+            heavy = bool(self.is_heavy(*args))
+            slots = self._slots[heavy]
+            if not slots.acquire(blocking=False):
+                await self._wait(heavy)
             try:
                 # The thread's own cancel scope is shielded (anyio's default): the slot is freed only once it ends.
                 return await anyio.to_thread.run_sync(fn, *args)
             finally:
-                self._slots.release()
+                slots.release()
 
         return bounded
+
+    async def _wait(self, heavy: bool) -> None:
+        """Wait for a slot in the lane (then hold it), or raise the busy error."""
+        with self._lock:
+            if self._waiting[heavy] >= self.max_waiting:
+                raise gr.Error(self.busy, visible=False, print_exception=False)
+            self._waiting[heavy] += 1
+        try:
+            deadline = time.monotonic() + self.wait_s
+            while not self._slots[heavy].acquire(blocking=False):
+                if time.monotonic() >= deadline:
+                    raise gr.Error(self.busy, visible=False, print_exception=False)
+                await asyncio.sleep(POLL_S)
+        finally:
+            with self._lock:
+                self._waiting[heavy] -= 1

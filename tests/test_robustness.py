@@ -38,7 +38,7 @@ from benchmark import (
     write_long_thin_png,
     write_png,
 )
-from browser_helpers import pen_digits
+from browser_helpers import pad_value, pen_digits
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageFile
@@ -555,10 +555,10 @@ def assert_no_way_around(url: str, demo: gr.Blocks, gauge: Gauge) -> None:
                 json={"data": [value], "fn_index": fn_index(demo, "read_pad"), "session_hash": f"pad-{k}"},
             ),
         )
-        assert gauge.peak == app.PAD_READERS  # never more; and the bound was reached
+        assert gauge.peak == app.STROKE_READERS  # never more; and the bound was reached
         for a in answers:  # each one read, or told the server is busy: never left hanging
             assert a.status_code == 200 or (a.status_code == 500 and a.json()["error"] == app.BUSY), a.text
-        assert sum(a.status_code == 200 for a in answers) == gauge.calls >= app.PAD_READERS
+        assert sum(a.status_code == 200 for a in answers) == gauge.calls >= app.STROKE_READERS
     assert gauge.threads == {1}  # one torch thread in every handler, however served
 
 
@@ -654,3 +654,68 @@ def test_a_user_error_logs_one_line_not_a_traceback(client: Client, files: dict,
     messages = [r.getMessage() for r in caplog.records if r.name == "app"]
     assert len(messages) == 2 and all(m.startswith("refused: ") and "\n" not in m for m in messages)
     assert "blank" in messages[0] and messages[1] == f"refused: {app.NO_STROKES}"
+
+
+def test_costly_readings_never_hold_up_the_usual_ones() -> None:
+    """Lanes: however many heavy calls are sent, light calls run in their own slots; past the wait or the
+    number waiting, a call hears the busy message."""
+    import asyncio
+
+    from serving import Lanes
+
+    lanes = Lanes(2, 1, wait_s=10, busy="busy", is_heavy=lambda kind: kind == "heavy")
+    release, lock = threading.Event(), threading.Lock()
+    running = {"heavy": 0, "light": 0}
+    peak = dict(running)
+
+    def work(kind: str) -> str:
+        with lock:
+            running[kind] += 1
+            peak[kind] = max(peak[kind], running[kind])
+        if kind == "heavy":
+            release.wait(10)
+        else:
+            time.sleep(0.05)
+        with lock:
+            running[kind] -= 1
+        return kind
+
+    bounded = lanes(work)
+    assert bounded.__name__ == "work"
+
+    async def scenario() -> None:
+        heavy = [asyncio.create_task(bounded("heavy")) for _ in range(6)]
+        await asyncio.sleep(0.2)
+        light = await asyncio.wait_for(asyncio.gather(*(bounded("light") for _ in range(6))), 5)
+        assert light == ["light"] * 6 and running["heavy"] == 1  # done while the heavy ones are stuck
+        release.set()
+        assert await asyncio.gather(*heavy) == ["heavy"] * 6
+
+    asyncio.run(scenario())
+    assert peak == {"heavy": 1, "light": 2}
+
+    impatient = Lanes(1, 1, wait_s=0.2, busy="busy now", max_waiting=1)
+    release.clear()
+    held = impatient(lambda: release.wait(10))
+
+    async def crowded() -> list:
+        first = asyncio.create_task(held())
+        await asyncio.sleep(0.1)
+        waits = await asyncio.gather(held(), held(), return_exceptions=True)  # one waits, one finds the lane full
+        release.set()
+        await first
+        return waits
+
+    waits = asyncio.run(crowded())
+    assert [isinstance(w, gr.Error) and w.message == "busy now" for w in waits] == [True, True]
+
+
+def test_only_drawings_that_hold_more_than_a_few_digits_are_heavy() -> None:
+    digits = pen_digits()
+    for d in digits.values():
+        assert not app.heavy_drawing(pad_value(d["strokes"]))
+    assert not app.heavy_drawing(pad_value([s for d in digits.values() for s in d["strokes"]][:20]))
+    assert app.heavy_drawing({"strokes": [[[0, 0], [3, 4]]] * (app.HEAVY_STROKES + 1)})
+    assert app.heavy_drawing([[[k, k]] * 100 for k in range(app.HEAVY_POINTS // 100 + 1)])
+    for junk in (None, "strokes", 7, {"strokes": "x" * 10_000}, app.CLASSIFIER):
+        assert not app.heavy_drawing(junk)
