@@ -24,6 +24,7 @@ let waitingFor = 0; // the final reading not yet answered (0: none)
 let retryTimer = null;
 let retryMs = props.retry_ms;
 let colours = null; // ink, paper and boxes, read from CSS once per theme or size change, not per move
+let ratio = devicePixelRatio; // the pixel ratio the backing stores were sized for
 
 // Pointer position in pad units, rounded to 0.1: the JSON stays small.
 function point(e) {
@@ -129,6 +130,7 @@ function answered() {
 function down(e) {
   if (pointerId !== null || (e.pointerType === "mouse" && e.button !== 0)) return;
   e.preventDefault(); // no text selection, no emulated mouse events
+  if (devicePixelRatio !== ratio) resize(); // a ratio change no media query reported
   pointerId = e.pointerId;
   try {
     ink.setPointerCapture(pointerId); // moves and the lift arrive here even off the canvas
@@ -201,6 +203,7 @@ function clear() {
 function resize() {
   if (!element.isConnected) return false;
   const r = ink.getBoundingClientRect();
+  ratio = devicePixelRatio;
   for (const c of [ink, overlay]) {
     c.width = Math.max(1, Math.round(r.width * devicePixelRatio));
     c.height = Math.max(1, Math.round(r.height * devicePixelRatio));
