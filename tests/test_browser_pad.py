@@ -373,7 +373,11 @@ def test_a_pick_a_newer_reading_overtook_is_ignored(page) -> None:
     releasing.append(True)
     for route, response in held:
         route.fulfill(response=response)
-    page.wait_for_function(f"() => ({STATUS_JS})().includes('reads 423.')", timeout=ANSWER_MS)
+    # Once the pen-up reading is answered (the pad waits for no answer), the strip is the reading kept.
+    page.wait_for_function(
+        f"() => ({STATUS_JS})().includes('reads 423.') && ({WAITING_JS})() === ''", timeout=ANSWER_MS
+    )
+    page.wait_for_timeout(SETTLE_MS)
     page.locator("#digits button").nth(0).click()  # a pick on the strip of the reading kept works
     page.wait_for_function(f"() => ({STATUS_JS})().includes('picked')", timeout=ANSWER_MS)
     wait_for_label(page, "4")
