@@ -351,12 +351,23 @@ def test_bad_strokes_in_process_are_a_clear_gr_error(case: str) -> None:
     assert_clear(str(info.value), expected, case)
 
 
+def assert_refused_over_the_api(client: Client, payload: Any, expected: str, case: str) -> None:
+    """/read_strokes refuses ``payload`` with a clear error; one over the body cap never reaches the app: 413."""
+    from serving import MAX_BODY
+
+    if len(json.dumps(payload)) > MAX_BODY:
+        with pytest.raises(httpx.HTTPStatusError, match="413"):
+            client.predict(payload, api_name="/read_strokes")
+        return
+    with pytest.raises(AppError) as info:
+        client.predict(payload, api_name="/read_strokes")
+    assert_clear(str(info.value), expected, case)
+
+
 def test_bad_strokes_over_the_api_are_refused_and_the_server_answers_the_next_call(client: Client) -> None:
     strokes, label = good_drawing()
     for case, (payload, expected) in BAD_STROKES.items():
-        with pytest.raises(AppError) as info:
-            client.predict(payload, api_name="/read_strokes")
-        assert_clear(str(info.value), expected, case)
+        assert_refused_over_the_api(client, payload, expected, case)
         assert client.predict({"strokes": strokes}, api_name="/read_strokes")["digit"] == label, f"after {case}"
 
 
@@ -436,9 +447,7 @@ def test_the_server_survives_every_bad_input_under_2_gb(served_app, files: dict,
         assert good["label"] == "5"
 
         for case, (payload, expected) in BAD_STROKES.items():
-            with pytest.raises(AppError) as info:
-                client.predict(payload, api_name="/read_strokes")
-            assert_clear(str(info.value), expected, case)
+            assert_refused_over_the_api(client, payload, expected, case)
         strokes, label = good_drawing()
         assert client.predict({"strokes": strokes}, api_name="/read_strokes")["digit"] == label
     finally:
