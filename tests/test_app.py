@@ -544,6 +544,28 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
     assert not any(isinstance(b, gr.Sketchpad) for b in app.demo.blocks.values())
 
 
+def test_each_tab_shows_its_own_reading_and_every_reading_is_bounded(digits: dict, upload_dir: Path) -> None:
+    import inspect
+
+    fns = {fn.name: fn for fn in app.demo.fns.values()}
+    draw, upload = fns["show_draw_tab"], fns["show_upload_tab"]
+    assert [t[1] for t in draw.targets] == [t[1] for t in upload.targets] == ["select"]
+    assert draw.inputs == fns["read_pad"].inputs and draw.outputs == fns["read_pad"].outputs and draw.queue is False
+    assert upload.outputs == fns["read_upload"].outputs and upload.concurrency_id == "read_file"
+    assert draw.api_visibility == upload.api_visibility == "private"
+    # The functions off the queue, and /read_strokes, run through the lanes (an async wrapper); REST is closed.
+    for name in ("read_pad", "pick_digit", "show_draw_tab", "read_strokes"):
+        assert inspect.iscoroutinefunction(fns[name].fn), name
+    assert fns["read_strokes"].concurrency_limit is None and app.demo.api_open is False
+    value = number_value(digits, ["four", "two"])
+    got, expected = app.show_draw_tab(value), app.read_pad(value)
+    assert_same_outputs(got[:7], expected[:7])
+    assert got[7].text == expected[7].text == "42"
+    assert_cleared(app.show_upload_tab(None), "Upload a photo")
+    label, *_ = app.show_upload_tab(as_upload(upload_dir, EXAMPLES_DIR / "photo_9.jpg"))
+    assert max(label, key=label.get) == "9"
+
+
 def test_the_queue_keeps_no_costly_analytics() -> None:
     queue = app.demo._queue
     assert queue.ANALYTICS_MAX_EVENTS == int(app.QUEUE_ANALYTICS["GRADIO_ANALYTICS_MAX_EVENTS"])

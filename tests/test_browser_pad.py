@@ -109,9 +109,14 @@ def phone(browser, page_url: str):
 
 def wait_for_label(page, digit: str) -> None:
     """The label shows ``digit``, and still does once any reading still on its way has arrived."""
-    page.wait_for_function(f"() => ({LABEL_TEXT_JS})() === {digit!r}", timeout=ANSWER_MS)
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        page.wait_for_function(f"() => ({LABEL_TEXT_JS})() === {digit!r}", timeout=ANSWER_MS)
+    except Timeout:
+        pass  # said below, with what the page shows instead
     page.wait_for_timeout(SETTLE_MS)
-    assert label_text(page) == digit
+    assert label_text(page) == digit, f"{page.evaluate(STATUS_JS)!r}, {ink(page)} ink pixels"
 
 
 def wait_for_hint(page) -> None:
