@@ -8,14 +8,16 @@ components, in ``ui/``.
 
     python app.py   # serves on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 127.0.0.1:7860)
 
-``import app`` builds ``demo`` without launching it; ``app.launch()`` launches it with the
-page's CSS and the upload limit, as ``python app.py`` does.
+``import app`` builds ``demo`` without launching it. Its CSS, its upload limit, its request-body limit and its
+bounds on concurrent readings are part of ``demo`` (see ``serving.py``), so they hold however it is served:
+``python app.py``, ``app.launch()``, or ``gr.mount_gradio_app(FastAPI(), app.demo, "/")``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,10 @@ from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
 from lenet import BlankImageError, Classifier, NumberReading, Prediction, strokes
+from serving import Lanes, Page, install_body_cap
 from ui import DigitStrip, NetworkView, PixelImage, StrokePad
 from ui.pad import BRUSH
+from ui.strip import Pick
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"  # rendered from real pen strokes by make_examples.py
@@ -38,6 +42,16 @@ MAX_FILE_SIZE = "10mb"  # a phone photo fits; lenet refuses more than 40 megapix
 # takes ~450 MB, so two keep the server under 2 GB; more were no faster (tests/benchmark.py).
 FILE_READERS = 2
 QUEUE_SIZE = 64  # events waiting beyond this are told "Queue is full" at once
+# Stroke readings at once, in the process: STROKE_READERS of usual drawings, and one of drawings holding more
+# than HEAVY_STROKES strokes or HEAVY_POINTS points (a digit drawn on the pad has 1-4 strokes and at most
+# ~1,000 points), so payloads crafted to be costly never hold up the usual ones (tests/bench_app.py --only
+# hostile). The pad's readings and picks run off the queue, for latency, with lanes of their own
+# (PAD_LANES, direct calls by fn_index included): each waits up to PAD_WAIT_S for a slot before it is told
+# BUSY. /read_strokes (API_LANES) is queued, and waits up to API_WAIT_S.
+STROKE_READERS = 2
+HEAVY_STROKES, HEAVY_POINTS = 24, 2_000
+PAD_WAIT_S, API_WAIT_S = 1.0, 30.0
+BUSY = "The server is busy reading other drawings: try again in a moment (the pad sends its drawing again itself)."
 DRAW_HINT = (
     "✍️ **Draw a digit**, or a number one digit after the other, on the pad: the network reads it while you draw."
 )
@@ -53,6 +67,30 @@ NO_IMAGE = "No image was given: send a PNG or JPEG of one handwritten digit as a
 NOT_UPLOADED = "Only images uploaded to this server are read: upload the file first (gradio_client: handle_file)."
 
 CLASSIFIER = Classifier.load()
+# A request is one tiny forward pass: a second intra-op thread only waits for the first, and on a shared
+# 2-core machine that wait costs ~50 ms instead of ~1 ms per call. Set at import, before any worker thread
+# starts (each takes the setting when it starts), so it holds however the app is served.
+torch.set_num_threads(1)
+LOG = logging.getLogger("app")
+
+
+def heavy_drawing(value: Any, *rest: Any) -> bool:
+    """Whether a strokes payload holds more than a few digits' drawing (counted cheaply, before it is read)."""
+    drawing = value.get("strokes") if isinstance(value, dict) else value
+    if not isinstance(drawing, list):
+        return False  # not strokes: refused at once
+    if len(drawing) > HEAVY_STROKES:
+        return True
+    points = 0
+    for stroke in drawing:
+        points += len(stroke) if isinstance(stroke, list) else 1
+        if points > HEAVY_POINTS:
+            return True
+    return False
+
+
+PAD_LANES = Lanes(STROKE_READERS, 1, PAD_WAIT_S, BUSY, heavy_drawing)  # one for every page built in the process
+API_LANES = Lanes(STROKE_READERS, 1, API_WAIT_S, BUSY, heavy_drawing)
 
 
 def label_value(pred: Prediction) -> dict[str, float]:
@@ -93,6 +131,13 @@ def drawing_boxes(reading: NumberReading) -> list[tuple[float, float, float, flo
     return [(x0 - r, y0 - r, x1 + r, y1 + r) for x0, y0, x1, y1 in reading.boxes]
 
 
+def reading_key(reading: NumberReading) -> str:
+    """A short key naming one reading (its text, boxes and confidences): a strip pick names the reading it was
+    made on, so a pick that a newer reading has overtaken is ignored."""
+    parts = (reading.text, [tuple(map(float, b)) for b in reading.boxes], [p.confidence for p in reading.digits])
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+
 def read_drawing(reading: NumberReading) -> tuple[Any, ...]:
     """A reading of the pad -> the page: label, input, network view, status, the strip, the pad's boxes, the reading.
 
@@ -103,7 +148,9 @@ def read_drawing(reading: NumberReading) -> tuple[Any, ...]:
         return (*shown(reading.digits[0]), None, StrokePad.show_boxes([]), None)
     last = len(reading.digits) - 1
     strip = DigitStrip.value_of(
-        [(p.digit, p.confidence, (p.model_input * 255).round().astype(np.uint8)) for p in reading.digits], last
+        [(p.digit, p.confidence, (p.model_input * 255).round().astype(np.uint8)) for p in reading.digits],
+        last,
+        reading_key(reading),
     )
     return (*shown_digit(reading, last), strip, StrokePad.show_boxes(drawing_boxes(reading)), reading)
 
@@ -119,23 +166,29 @@ def upload_folders() -> list[Path]:
     return [Path(get_upload_folder()), get_cache_folder()]
 
 
-def uploaded_path(file: Any, trusted: Sequence[Path] = ()) -> str:
-    """The path of an uploaded image file (a FileData dict) inside ``upload_folders()`` or a ``trusted``
-    folder; anything else raises a ValueError saying what to send."""
+def uploaded_path(file: Any) -> str:
+    """The path of an uploaded image file (a FileData dict) inside ``upload_folders()``; anything else raises
+    a ValueError saying what to send."""
     path = file.get("path") if isinstance(file, dict) else None
     if not isinstance(path, str) or not path:
         raise ValueError(NO_IMAGE)
     # With preprocess=False gradio checks a payload's path only when it is marked as FileData, and only
     # once launched (never when mounted with gr.mount_gradio_app): read nothing but uploads, however the
     # app is served. Symlinks and ".." are resolved first; whether the path exists does not change the answer.
-    if not any(is_in_or_equal(path, folder) for folder in [*upload_folders(), *trusted]):
+    if not any(is_in_or_equal(path, folder) for folder in upload_folders()):
         raise ValueError(NOT_UPLOADED)
     return path
 
 
 def read_pad(value: Any) -> tuple[Any, ...]:
     """While drawing and at pen-up: the pad's strokes -> all the Draw tab's outputs (see ``read_drawing``);
-    a blank pad clears them and shows the hint."""
+    a blank pad clears them and shows the hint. The pad's update tells it which send was answered."""
+    *outputs, pad, kept = pad_outputs(value)
+    return (*outputs, StrokePad.acknowledge(pad, value), kept)
+
+
+def pad_outputs(value: Any) -> tuple[Any, ...]:
+    """The pad's strokes -> the Draw tab's outputs (``read_pad`` without the answer to the pad)."""
     if not value or (isinstance(value, dict) and not value.get("strokes")):
         return cleared_drawing(DRAW_HINT)  # nothing drawn yet, or Clear
     try:
@@ -148,11 +201,11 @@ def read_pad(value: Any) -> tuple[Any, ...]:
         return cleared_drawing(f"⚠️ {e}")
 
 
-def pick_digit(index: int | None, reading: NumberReading | None) -> tuple[Any, ...]:
+def pick_digit(pick: Pick | None, reading: NumberReading | None) -> tuple[Any, ...]:
     """A digit picked in the strip -> its label, input, network view and status, from the reading kept."""
-    if reading is None or index is None or not 0 <= index < len(reading.digits):
+    if reading is None or pick is None or pick.reading != reading_key(reading) or pick.index >= len(reading.digits):
         return (gr.skip(),) * 4  # a pick from a strip a newer reading has replaced: nothing to change
-    return shown_digit(reading, index, picked=True)
+    return shown_digit(reading, pick.index, picked=True)
 
 
 def digits_json(reading: NumberReading) -> list[dict[str, Any]]:
@@ -161,6 +214,13 @@ def digits_json(reading: NumberReading) -> list[dict[str, Any]]:
         {"digit": p.digit, "confidence": p.confidence, "box": [float(v) for v in box]}
         for p, box in zip(reading.digits, reading.boxes, strict=True)
     ]
+
+
+def refused(error: ValueError) -> gr.Error:
+    """A user's unusable input -> the gr.Error that tells them what to send; the server logs one line for it,
+    not a traceback (an expected refusal, not a fault)."""
+    LOG.warning("refused: %s", error)
+    return gr.Error(str(error), print_exception=False)
 
 
 def read_strokes(payload: Any) -> dict[str, Any]:
@@ -173,7 +233,7 @@ def read_strokes(payload: Any) -> dict[str, Any]:
             raise ValueError(NO_STROKES)
         reading = CLASSIFIER.read_number(drawing)  # parsed once
     except ValueError as e:
-        raise gr.Error(str(e)) from e
+        raise refused(e) from e
     last = reading.digits[-1]
     return {
         "text": reading.text,
@@ -184,41 +244,42 @@ def read_strokes(payload: Any) -> dict[str, Any]:
     }
 
 
-def read_upload(file: dict | None, *, trusted: Sequence[Path] = ()) -> tuple[Any, ...]:
-    """An uploaded file (unprocessed FileData, so lenet reads and checks it) -> all outputs, or a message.
-
-    ``trusted``: folders read besides the upload folders, for callers in-process (tests); gradio never passes it.
-    """
+def read_upload(file: dict | None) -> tuple[Any, ...]:
+    """An uploaded file (unprocessed FileData, so lenet reads and checks it) -> all outputs, or a message."""
     if file is None:
         return cleared(UPLOAD_HINT)
     try:
-        return shown(CLASSIFIER.predict(uploaded_path(file, trusted), maps=True))
+        return shown(CLASSIFIER.predict(uploaded_path(file), maps=True))
     except ValueError as e:
         return cleared(f"⚠️ {e}")
 
 
-def predict(file: dict | None, *, trusted: Sequence[Path] = ()) -> dict[str, float]:
-    """/predict: one image file -> the ten digits' probabilities (a gr.Label value); unusable images raise gr.Error.
-
-    ``trusted``: folders read besides the upload folders, for callers in-process (tests); gradio never passes it.
-    """
+def predict(file: dict | None) -> dict[str, float]:
+    """/predict: one image file -> the ten digits' probabilities (a gr.Label value); unusable images raise gr.Error."""
     try:
-        return label_value(CLASSIFIER.predict(uploaded_path(file, trusted)))
+        return label_value(CLASSIFIER.predict(uploaded_path(file)))
     except ValueError as e:
-        raise gr.Error(str(e)) from e
+        raise refused(e) from e
 
 
-def read_number(file: dict | None, *, trusted: Sequence[Path] = ()) -> dict[str, Any]:
+def read_number(file: dict | None) -> dict[str, Any]:
     """/read_number: one image file -> {"text", "digits"} (each digit's digit, confidence and box in the image's
-    pixels); unusable images raise gr.Error.
-
-    ``trusted``: folders read besides the upload folders, for callers in-process (tests); gradio never passes it.
-    """
+    pixels); unusable images raise gr.Error."""
     try:
-        reading = CLASSIFIER.read_number(uploaded_path(file, trusted))
+        reading = CLASSIFIER.read_number(uploaded_path(file))
     except ValueError as e:
-        raise gr.Error(str(e)) from e
+        raise refused(e) from e
     return {"text": reading.text, "digits": digits_json(reading)}
+
+
+def show_draw_tab(value: Any) -> tuple[Any, ...]:
+    """The Draw tab shown again: the outputs show the pad's reading again (the upload's was there), or its hint."""
+    return read_pad(value)
+
+
+def show_upload_tab(file: dict | None) -> tuple[Any, ...]:
+    """The Upload tab shown again: the outputs show the upload's reading again, or the upload hint."""
+    return read_upload(file)
 
 
 class ApiImageData(ImageData):
@@ -270,18 +331,19 @@ def file_endpoint(fn: Any, output: gr.Component, api_name: str) -> None:
 def build() -> gr.Blocks:
     """The page: draw or upload on the left, the reading and the network's input on the right, every stage below."""
     outputs_progress = "hidden"  # no spinner flickering over the outputs on every stroke
-    with gr.Blocks(title="LeNet digit sketchpad", analytics_enabled=False) as demo:
+    page = Page(css=CSS, max_file_size=MAX_FILE_SIZE, title="LeNet digit sketchpad", analytics_enabled=False)
+    with page as demo:
         gr.Markdown(
             "# LeNet digit sketchpad\nDraw a digit, or a number: the PyTorch tutorial's LeNet reads it while you draw."
         )
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():
-                    with gr.Tab("Draw"):
+                    with gr.Tab("Draw") as draw_tab:
                         pad = StrokePad(elem_id="sketchpad", label="Your digit")
                         strip = DigitStrip(elem_id="digits", label="The digits read", show_label=False)
                         reading = gr.State(None)  # the last reading of the pad, for picking a digit in the strip
-                    with gr.Tab("Upload"):
+                    with gr.Tab("Upload") as upload_tab:
                         upload = gr.Image(
                             elem_id="upload",
                             label="Photo or scan of a handwritten digit",
@@ -304,7 +366,7 @@ def build() -> gr.Blocks:
         # The pad's own boxes are among the outputs: an update of its `boxes` only, never its value,
         # so its strokes stay and no new reading is triggered.
         pad.input(
-            read_pad,
+            PAD_LANES(read_pad),
             pad,
             [*outputs, strip, pad, reading],
             trigger_mode="always_last",
@@ -314,7 +376,7 @@ def build() -> gr.Blocks:
         )
         # A digit picked in the strip: its views from the reading kept, without reading again.
         strip.input(
-            pick_digit,
+            PAD_LANES(pick_digit),
             [strip, reading],
             outputs,
             trigger_mode="always_last",
@@ -332,28 +394,51 @@ def build() -> gr.Blocks:
             concurrency_limit=FILE_READERS,
             concurrency_id="read_file",
         )
+        # The outputs are the two tabs' in turn: a tab shown again shows its own reading again (the pad's
+        # strokes read afresh, cheap; the upload read again, as a file reader), or its hint.
+        draw_tab.select(
+            PAD_LANES(show_draw_tab),
+            pad,
+            [*outputs, strip, pad, reading],
+            show_progress=outputs_progress,
+            api_visibility="private",
+            queue=False,
+        )
+        upload_tab.select(
+            show_upload_tab,
+            upload,
+            outputs,
+            preprocess=False,
+            show_progress="minimal",
+            api_visibility="private",
+            concurrency_limit=FILE_READERS,
+            concurrency_id="read_file",
+        )
 
         # The API: each endpoint its own event on hidden components, so calls carry no images back.
         file_endpoint(predict, gr.Label(visible=False), "predict")
         file_endpoint(read_number, gr.JSON(visible=False), "read_number")
         # /read_strokes: the pad's JSON in, the reading out as JSON.
         api_strokes, api_reading = gr.JSON(visible=False), gr.JSON(visible=False)
-        gr.Button(visible=False).click(read_strokes, api_strokes, api_reading, api_name="read_strokes")
+        # API_LANES bound it, in two lanes: the queue's own limit would let costly payloads hold up the rest.
+        gr.Button(visible=False).click(
+            API_LANES(read_strokes), api_strokes, api_reading, api_name="read_strokes", concurrency_limit=None
+        )
     for name, value in QUEUE_ANALYTICS.items():
         os.environ.setdefault(name, value)
-    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE)
+    # api_open=False: no queued event runs from a direct POST to /run/ or /api/, so the queue's limits hold
+    # for every caller (Gradio opens those routes by default when not on Spaces).
+    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE, api_open=False)
     return demo
 
 
+install_body_cap()
 demo = build()
 
 
 def launch(**kwargs: Any) -> Any:
-    """Launch ``demo`` with the page's CSS and upload limit; ``kwargs`` go to ``demo.launch``."""
-    # A request is one tiny forward pass: a second intra-op thread only waits for the first,
-    # and on a shared 2-core machine that wait costs ~50 ms instead of ~1 ms per call.
-    torch.set_num_threads(1)
-    return demo.launch(css=CSS, max_file_size=MAX_FILE_SIZE, **kwargs)
+    """Launch ``demo``; ``kwargs`` go to ``demo.launch``. Its limits and CSS are the Blocks' own (see ``Page``)."""
+    return demo.launch(**kwargs)
 
 
 if __name__ == "__main__":

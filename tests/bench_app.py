@@ -5,6 +5,7 @@
     python tests/bench_app.py --only load --drawers 32 --strokes 12
     python tests/bench_app.py --only soak --soak-events 20000 --soak-baseline   # about 15 min
     python tests/bench_app.py --only pen-up,live --record docs/records/pen-up.json   # the figures, as JSON too
+    python tests/bench_app.py --only hostile --calls 60                         # about 1 min
 
 Parts (``--only``, comma-separated; the default is all but ``soak``):
 
@@ -21,6 +22,11 @@ Parts (``--only``, comma-separated; the default is all but ``soak``):
   ``/read_strokes``: back to back, then each after ``--pace`` s of drawing (0.5-1.5x, at random):
   p50/p95, errors, strokes/s, and the server's CPU per stroke against ``Classifier.read_number`` (what
   /read_strokes runs) on the same strokes in-process, and the clients' CPU beside it.
+- ``hostile``: a normal ``/read_strokes`` (plain HTTP, one real pen digit) while ``--hostile-senders`` threads
+  send hostile stroke payloads back to back (a 200,000-point stroke, 48 overlapping strokes of 200 points,
+  12 slots of 4 such strokes, 250 bars and 250 specks, 5,000 strokes), against the same call unloaded:
+  p50s and their ratio, the rounds alternating; and what the hostile payloads were answered (413, refused,
+  read) and how long each took.
 - ``soak``: ``--soak-events`` ``/read_strokes`` events (plain HTTP, 4 sessions at a time), the latency of the
   last 1,000 against the first 1,000; ``--soak-baseline`` also runs it with Gradio's default queue
   analytics settings, which app.py overrides.
@@ -517,6 +523,95 @@ def load_round(proc, url, payloads, expected, drawers, strokes, pace, in_process
         print("     ", line)
 
 
+# -- hostile: a normal reading while others send the worst payloads they can -------------------------------------
+
+
+def hostile_payloads() -> dict[str, bytes]:
+    """The issue's costliest stroke payloads, as the JSON bodies of ``POST /gradio_api/call/read_strokes``."""
+    rng = np.random.default_rng(0)
+
+    def scribble(n: int, x0: float, y0: float, w: float, h: float) -> list:
+        return (rng.random((n, 2)) * [w, h] + [x0, y0]).round(1).tolist()
+
+    payloads = {
+        "200,000 points in one stroke": [[[i % 97, i % 89] for i in range(200_000)]],
+        "48 overlapping strokes of 200 points": [scribble(200, 60, 60, 160, 160) for _ in range(48)],
+        "12 slots of 4 strokes of 200 points": [
+            scribble(200, 23 * k, 100, 18, 80) for k in range(12) for _ in range(4)
+        ],
+        "250 bars and 250 specks": [[[k, 40], [k, 240]] for k in range(0, 250)] + [[[k, 260]] for k in range(250)],
+        "5,000 strokes": [[[0, 0], [3, 4]]] * 5000,
+    }
+    return {
+        name: json.dumps({"data": [{"strokes": strokes, "width": PAD_SIZE, "height": PAD_SIZE}]}).encode()
+        for name, strokes in payloads.items()
+    }
+
+
+def read_strokes_http(http: httpx.Client, body: bytes) -> tuple[str, float]:
+    """One /read_strokes as plain HTTP with a raw JSON body: (how it was answered, ms)."""
+    t = time.perf_counter()
+    call = http.post("/gradio_api/call/read_strokes", content=body, headers={"Content-Type": "application/json"})
+    if call.status_code != 200:
+        return f"HTTP {call.status_code}", (time.perf_counter() - t) * 1e3
+    stream = http.get(f"/gradio_api/call/read_strokes/{call.json()['event_id']}").text
+    outcome = "read" if "event: complete" in stream else "refused" if "event: error" in stream else "no answer"
+    return outcome, (time.perf_counter() - t) * 1e3
+
+
+def bench_hostile(calls: int, senders: int, rounds: int = 4) -> None:
+    """A normal /read_strokes p50 while ``senders`` threads send hostile payloads at once, against unloaded."""
+    payloads, _ = stroke_payloads(20)
+    normal = [json.dumps({"data": [p]}).encode() for p in payloads]
+    hostile = hostile_payloads()
+    names = list(hostile)
+    times: dict[str, list[float]] = {"unloaded": [], "loaded": []}
+    answers: dict[str, dict[str, list[float]]] = {name: {} for name in names}
+    lock = threading.Lock()
+    print(
+        f"\n/read_strokes, plain HTTP, python app.py: a normal reading unloaded, and while {senders} senders send"
+        f" hostile payloads back to back ({calls} normal calls each way, {rounds} alternating rounds;"
+        f" load average {os.getloadavg()[0]:.1f})"
+    )
+    for name, body in hostile.items():
+        print(f"  hostile: {name:<38} {len(body) / 1024:8.0f} KB")
+    with served(APP) as (_, url), httpx.Client(base_url=url, timeout=120) as http:
+        for body in normal[:4]:  # warm up
+            read_strokes_http(http, body)
+        for r in range(2 * rounds):
+            loaded = r % 2 == 1
+            stop = threading.Event()
+
+            def send(k: int, stop: threading.Event = stop) -> None:
+                with httpx.Client(base_url=url, timeout=120) as own:
+                    n = k
+                    while not stop.is_set():
+                        name = names[n % len(names)]
+                        outcome, ms = read_strokes_http(own, hostile[name])
+                        with lock:
+                            answers[name].setdefault(outcome, []).append(ms)
+                        n += 1
+
+            threads = [threading.Thread(target=send, args=(k,)) for k in range(senders if loaded else 0)]
+            for th in threads:
+                th.start()
+            if loaded:
+                time.sleep(0.5)  # the senders are at it
+            for i in range(calls // rounds):
+                outcome, ms = read_strokes_http(http, normal[i % len(normal)])
+                assert outcome == "read", outcome
+                times["loaded" if loaded else "unloaded"].append(ms)
+            stop.set()
+            for th in threads:
+                th.join()
+    print(f"  normal, unloaded          {summary(times['unloaded'])}")
+    print(f"  normal, {senders} hostile senders {summary(times['loaded'])}")
+    print(f"  ratio loaded / unloaded (p50s): {ratio(times['loaded'], times['unloaded'])}   (bar <= 3x, goal <= 1.5x)")
+    for name in names:
+        got = ", ".join(f"{o} x{len(ms)} (p50 {statistics.median(ms):.0f} ms)" for o, ms in answers[name].items())
+        print(f"  {name:<38} {got}")
+
+
 # -- soak: does a long-running server slow down? ------------------------------------------------------------------
 
 
@@ -577,16 +672,19 @@ def bench_soak(events: int, baseline: bool) -> None:
         )
 
 
-PARTS = ("predict", "pen-up", "live", "load", "soak")
+PARTS = ("predict", "pen-up", "live", "load", "soak", "hostile")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the chosen parts and print their figures and ratios."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
-        "--only", default="predict,pen-up,live,load", help=f"parts to run, of {','.join(PARTS)} (default: all but soak)"
+        "--only",
+        default="predict,pen-up,live,load,hostile",
+        help=f"parts to run, of {','.join(PARTS)} (default: all but soak)",
     )
-    p.add_argument("--calls", type=int, default=40, help="/predict calls per app (default: 40)")
+    p.add_argument("--calls", type=int, default=40, help="/predict calls per app; hostile: normal calls (default: 40)")
+    p.add_argument("--hostile-senders", type=int, default=8, help="hostile: senders at once (default: 8)")
     p.add_argument("--rounds", type=int, default=2, help="rounds of the 7 one-stroke digits (default: 2)")
     p.add_argument("--trials", action="store_true", help="pen-up: print every trial (default: off)")
     p.add_argument("--drawers", type=int, default=32, help="load: users drawing at once (default: 32)")
@@ -628,6 +726,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_load(args.drawers, args.strokes, args.pace)
     if "soak" in parts:
         bench_soak(args.soak_events, args.soak_baseline)
+    if "hostile" in parts:
+        bench_hostile(args.calls, args.hostile_senders)
     if args.record:
         write_record(args.record, " ".join(["python tests/bench_app.py", *argv]), load_before)
 

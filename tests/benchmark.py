@@ -7,7 +7,7 @@
     python tests/benchmark.py --worst-case   # only the adversarial inputs, in-process and served (about 2 minutes)
     python tests/benchmark.py --only-number --record docs/records/read-number.json   # the figures, as JSON too
 
-Prints, with torch on one thread as ``app.launch()`` sets it:
+Prints, with torch on one thread as ``import app`` sets it:
 - ``Classifier.predict`` p50/p99 on sketchpad canvases (opaque white RGBA, black ink, as Gradio's
   sketchpad sends its composite) of 280, 512 and 800 px, as ratios to the bare LeNet forward pass;
 - ``predict_batch`` throughput on 256 canvases of 512 px, against one ``predict`` call per canvas;
@@ -661,7 +661,7 @@ def main() -> None:
     if args.serve:
         serve(args.concurrency_limit, args.batch)
         return
-    torch.set_num_threads(1)  # as app.launch() does, so the in-process figures match the served ones
+    torch.set_num_threads(1)  # as importing app does, so the in-process figures match the served ones
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, {os.cpu_count()} CPUs")
     clf = Classifier.load()
     load_before = os.getloadavg()[0]

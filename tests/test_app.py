@@ -26,6 +26,7 @@ from lenet import NumberReading
 from lenet.pen import compose_number, render
 from ui import DigitStrip, NetworkView, PixelImage, StrokePad
 from ui.pixels import png_data_uri
+from ui.strip import Pick
 
 # Read when pytest collects this module, before any test launches app.demo (the browser tests do, in-process).
 STATE_AT_IMPORT = (app.demo.is_running, app.demo.local_url)
@@ -84,6 +85,26 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
     return out
 
 
+@pytest.fixture()
+def upload_dir():
+    """A fresh folder inside gradio's upload folder, as an upload gets one; removed afterwards."""
+    import shutil
+    import tempfile
+
+    root = Path(gr.utils.get_upload_folder())
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=root))
+    yield folder
+    shutil.rmtree(folder)
+
+
+def as_upload(upload_dir: Path, path: Path) -> dict:
+    """``path`` copied into ``upload_dir`` as gradio stores an upload: the FileData the handlers receive for it."""
+    copy = upload_dir / path.name
+    copy.write_bytes(path.read_bytes())
+    return file_data(copy)
+
+
 # -- the handlers, in-process ------------------------------------------------------------------
 
 
@@ -103,6 +124,17 @@ def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: s
     assert network_input.max() == 255 and network_input[0].max() == 0  # white ink on black, margins empty
     assert network["digit"] == int(digit) and {"x", "F5", "F6", "OUTPUT"} <= set(network)  # every stage, one reading
     assert f"**{digit}**" in status
+
+
+@pytest.mark.parametrize("seq", [1, 41])
+def test_a_reading_answers_the_pads_send_by_its_seq(digits: dict, seq: int) -> None:
+    value = {**number_value(digits, ["four", "two"]), "seq": seq}
+    *_, pad, kept = app.read_pad(value)
+    assert pad == {**StrokePad.show_boxes(app.drawing_boxes(kept)), "ack": seq}  # the boxes, and no value
+    assert app.read_pad({"strokes": [], "seq": seq})[6] == {**StrokePad.show_boxes([]), "ack": seq}  # Clear too
+    # Without a usable seq (an API caller, an old page), no answer is made up.
+    for bad in (None, 0, -3, True, "7"):
+        assert "ack" not in app.read_pad({**value, "seq": bad})[6]
 
 
 def test_the_network_input_shown_is_the_one_the_classifier_used(digits: dict) -> None:
@@ -206,23 +238,38 @@ def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dic
     assert_same_outputs((label, network_input, network), app.shown(kept.digits[1])[:3])
     assert network["digit"] == 0  # the network view follows the pick
     # A pick that no longer fits the reading kept (a newer one replaced it), or no reading: nothing changes.
-    for index, reading in [(4, kept), (None, kept), (0, None)]:
-        assert app.pick_digit(index, reading) == (gr.skip(),) * 4
+    key = strip["reading"]
+    assert key == app.reading_key(kept)
+    for pick, reading in [(Pick(4, key), kept), (None, kept), (Pick(0, key), None), (Pick(1, None), kept)]:
+        assert app.pick_digit(pick, reading) == (gr.skip(),) * 4
+
+
+def test_a_pick_made_on_a_strip_a_newer_reading_replaced_is_ignored(digits: dict) -> None:
+    *_, old_strip, _, old = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
+    *_, new_strip, _, new = app.read_pad(number_value(digits, ["four", "two", "seven"]))
+    assert old_strip["reading"] != new_strip["reading"]
+    # The click landed on the old strip (index 3, the 6) after the server kept the new reading (3 digits).
+    stale = DigitStrip().preprocess({**old_strip, "selected": 1})
+    assert app.pick_digit(stale, new) == (gr.skip(),) * 4  # not the new reading's digit 2, under the old strip
+    fresh = DigitStrip().preprocess({**new_strip, "selected": 1})
+    assert "digit 2 of 3" in app.pick_digit(fresh, new)[3]
 
 
 @pytest.mark.parametrize(
-    "payload, index",
+    "payload, pick",
     [
-        ({"selected": 2}, 2),
-        ({"selected": -1}, None),
+        ({"selected": 2, "reading": "ab12"}, Pick(2, "ab12")),
+        ({"selected": 2}, Pick(2, None)),
+        ({"selected": 2, "reading": 7}, Pick(2, None)),
+        ({"selected": -1, "reading": "ab12"}, None),
         ({"selected": "2"}, None),
         ({"selected": True}, None),
         (None, None),
         ("2", None),
     ],
 )
-def test_the_strip_hands_python_the_picked_index_only(payload, index) -> None:
-    assert DigitStrip().preprocess(payload) == index
+def test_the_strip_hands_python_the_picked_index_and_its_reading_only(payload, pick) -> None:
+    assert DigitStrip().preprocess(payload) == pick
 
 
 def test_more_than_twelve_digits_get_lenets_message_in_the_status(digits: dict) -> None:
@@ -308,8 +355,8 @@ def number_image(tmp_path_factory, digits: dict) -> Path:
     return path
 
 
-def test_read_number_reads_an_image_file(number_image: Path) -> None:
-    answer = app.read_number(file_data(number_image), trusted=[number_image.parent])
+def test_read_number_reads_an_image_file(number_image: Path, upload_dir: Path) -> None:
+    answer = app.read_number(as_upload(upload_dir, number_image))
     assert answer["text"] == "2026" and [d["digit"] for d in answer["digits"]] == [2, 0, 2, 6]
     width, height = Image.open(number_image).size
     x0s = []
@@ -321,11 +368,13 @@ def test_read_number_reads_an_image_file(number_image: Path) -> None:
     json.dumps(answer)
 
 
-def test_read_number_refuses_a_blank_image_and_anything_not_uploaded(bad_files: dict, number_image: Path) -> None:
+def test_read_number_refuses_a_blank_image_and_anything_not_uploaded(
+    bad_files: dict, number_image: Path, upload_dir: Path
+) -> None:
     with pytest.raises(gr.Error, match="blank"):
-        app.read_number(file_data(bad_files["blank.png"]), trusted=[bad_files["blank.png"].parent])
+        app.read_number(as_upload(upload_dir, bad_files["blank.png"]))
     with pytest.raises(gr.Error, match="Cannot read garbage.png"):
-        app.read_number(file_data(bad_files["garbage.png"]), trusted=[bad_files["garbage.png"].parent])
+        app.read_number(as_upload(upload_dir, bad_files["garbage.png"]))
     with pytest.raises(gr.Error) as info:
         app.read_number(file_data(number_image))  # a real image, but not an upload
     assert info.value.message == app.NOT_UPLOADED
@@ -335,8 +384,8 @@ def test_read_number_refuses_a_blank_image_and_anything_not_uploaded(bad_files: 
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_the_upload_examples_are_read_as_their_digit(name: str) -> None:
-    label, network_input, network, status = app.read_upload(file_data(EXAMPLES_DIR / name), trusted=[EXAMPLES_DIR])
+def test_the_upload_examples_are_read_as_their_digit(name: str, upload_dir: Path) -> None:
+    label, network_input, network, status = app.read_upload(as_upload(upload_dir, EXAMPLES_DIR / name))
     assert max(label, key=label.get) == str(EXAMPLES[name])
     assert network_input is not None and network["digit"] == EXAMPLES[name]
 
@@ -355,40 +404,29 @@ def test_a_cleared_upload_shows_the_upload_hint() -> None:
         ("blank.png", "blank"),
     ],
 )
-def test_an_unusable_upload_gets_a_message_not_a_traceback(bad_files: dict, name: str, message: str) -> None:
-    outputs = app.read_upload(file_data(bad_files[name]), trusted=[bad_files[name].parent])
+def test_an_unusable_upload_gets_a_message_not_a_traceback(
+    bad_files: dict, upload_dir: Path, name: str, message: str
+) -> None:
+    outputs = app.read_upload(as_upload(upload_dir, bad_files[name]))
     assert_cleared(outputs, message)
     assert "Traceback" not in outputs[-1] and outputs[-1].startswith("⚠️")
 
 
-def test_predict_returns_all_ten_probabilities() -> None:
-    probs = app.predict(file_data(EXAMPLES_DIR / "scan_5.png"), trusted=[EXAMPLES_DIR])
+def test_predict_returns_all_ten_probabilities(upload_dir: Path) -> None:
+    probs = app.predict(as_upload(upload_dir, EXAMPLES_DIR / "scan_5.png"))
     assert max(probs, key=probs.get) == "5"
     assert sorted(probs) == [str(d) for d in range(10)]
 
 
 @pytest.mark.parametrize("name, message", [("garbage.png", "Cannot read"), ("blank.png", "blank")])
-def test_predict_raises_a_clear_gr_error(bad_files: dict, name: str, message: str) -> None:
+def test_predict_raises_a_clear_gr_error(bad_files: dict, upload_dir: Path, name: str, message: str) -> None:
     with pytest.raises(gr.Error, match=message):
-        app.predict(file_data(bad_files[name]), trusted=[bad_files[name].parent])
+        app.predict(as_upload(upload_dir, bad_files[name]))
     with pytest.raises(gr.Error, match="No image"):
         app.predict(None)
 
 
 # -- which files the handlers read --------------------------------------------------------------------
-
-
-@pytest.fixture()
-def upload_dir():
-    """A fresh folder inside gradio's upload folder, as an upload gets one; removed afterwards."""
-    import shutil
-    import tempfile
-
-    root = Path(gr.utils.get_upload_folder())
-    root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=root))
-    yield folder
-    shutil.rmtree(folder)
 
 
 @pytest.mark.parametrize("path", ["/etc/passwd", "/no/such/file.png", str(EXAMPLES_DIR / "scan_4.png")])
@@ -478,6 +516,28 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
     assert isinstance(ids["network-input"], PixelImage) and isinstance(ids["network"], NetworkView)
     assert reading.outputs[2] is ids["network"] and fns["read_upload"].outputs[2] is ids["network"]
     assert not any(isinstance(b, gr.Sketchpad) for b in app.demo.blocks.values())
+
+
+def test_each_tab_shows_its_own_reading_and_every_reading_is_bounded(digits: dict, upload_dir: Path) -> None:
+    import inspect
+
+    fns = {fn.name: fn for fn in app.demo.fns.values()}
+    draw, upload = fns["show_draw_tab"], fns["show_upload_tab"]
+    assert [t[1] for t in draw.targets] == [t[1] for t in upload.targets] == ["select"]
+    assert draw.inputs == fns["read_pad"].inputs and draw.outputs == fns["read_pad"].outputs and draw.queue is False
+    assert upload.outputs == fns["read_upload"].outputs and upload.concurrency_id == "read_file"
+    assert draw.api_visibility == upload.api_visibility == "private"
+    # The functions off the queue, and /read_strokes, run through the lanes (an async wrapper); REST is closed.
+    for name in ("read_pad", "pick_digit", "show_draw_tab", "read_strokes"):
+        assert inspect.iscoroutinefunction(fns[name].fn), name
+    assert fns["read_strokes"].concurrency_limit is None and app.demo.api_open is False
+    value = number_value(digits, ["four", "two"])
+    got, expected = app.show_draw_tab(value), app.read_pad(value)
+    assert_same_outputs(got[:7], expected[:7])
+    assert got[7].text == expected[7].text == "42"
+    assert_cleared(app.show_upload_tab(None), "Upload a photo")
+    label, *_ = app.show_upload_tab(as_upload(upload_dir, EXAMPLES_DIR / "photo_9.jpg"))
+    assert max(label, key=label.get) == "9"
 
 
 def test_the_queue_keeps_no_costly_analytics() -> None:
@@ -572,8 +632,13 @@ def test_uploads_above_the_limit_are_refused(client: Client, tmp_path: Path) -> 
     assert app.demo.max_file_size == 10 * 1024 * 1024
     big = tmp_path / "big.png"
     big.write_bytes(b"\x89PNG" + bytes(11 * 1024 * 1024))
-    with pytest.raises(Exception, match="(?i)size|large|exceed"):
+    # gradio_client reads the cap from the page's config and refuses before sending ...
+    with pytest.raises(ValueError, match=f"exceeds the maximum file size of {10 * 1024 * 1024} bytes"):
         client.predict(handle_file(str(big)), api_name="/predict")
+    # ... and the server refuses it too (413) when something sends it anyway.
+    with httpx.Client(base_url=client.src, timeout=60) as http:
+        answer = http.post("/gradio_api/upload", files={"files": ("big.png", big.read_bytes())})
+    assert answer.status_code == 413 and "File size exceeds this server's limit" in answer.json()["detail"]
 
 
 NO_OUTBOUND = """

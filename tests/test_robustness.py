@@ -38,7 +38,7 @@ from benchmark import (
     write_long_thin_png,
     write_png,
 )
-from browser_helpers import pen_digits
+from browser_helpers import pad_value, pen_digits
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageFile
@@ -351,12 +351,23 @@ def test_bad_strokes_in_process_are_a_clear_gr_error(case: str) -> None:
     assert_clear(str(info.value), expected, case)
 
 
+def assert_refused_over_the_api(client: Client, payload: Any, expected: str, case: str) -> None:
+    """/read_strokes refuses ``payload`` with a clear error; one over the body cap never reaches the app: 413."""
+    from serving import MAX_BODY
+
+    if len(json.dumps(payload)) > MAX_BODY:
+        with pytest.raises(httpx.HTTPStatusError, match="413"):
+            client.predict(payload, api_name="/read_strokes")
+        return
+    with pytest.raises(AppError) as info:
+        client.predict(payload, api_name="/read_strokes")
+    assert_clear(str(info.value), expected, case)
+
+
 def test_bad_strokes_over_the_api_are_refused_and_the_server_answers_the_next_call(client: Client) -> None:
     strokes, label = good_drawing()
     for case, (payload, expected) in BAD_STROKES.items():
-        with pytest.raises(AppError) as info:
-            client.predict(payload, api_name="/read_strokes")
-        assert_clear(str(info.value), expected, case)
+        assert_refused_over_the_api(client, payload, expected, case)
         assert client.predict({"strokes": strokes}, api_name="/read_strokes")["digit"] == label, f"after {case}"
 
 
@@ -436,9 +447,7 @@ def test_the_server_survives_every_bad_input_under_2_gb(served_app, files: dict,
         assert good["label"] == "5"
 
         for case, (payload, expected) in BAD_STROKES.items():
-            with pytest.raises(AppError) as info:
-                client.predict(payload, api_name="/read_strokes")
-            assert_clear(str(info.value), expected, case)
+            assert_refused_over_the_api(client, payload, expected, case)
         strokes, label = good_drawing()
         assert client.predict({"strokes": strokes}, api_name="/read_strokes")["digit"] == label
     finally:
@@ -447,3 +456,275 @@ def test_the_server_survives_every_bad_input_under_2_gb(served_app, files: dict,
     peak = peak_rss_kb(proc.pid)
     print(f"server peak RSS (VmHWM): {peak / 1024:.0f} MB")
     assert peak < MAX_RSS_KB
+
+
+# -- no way around the limits: direct REST calls, fn_index, a mounted app, big bodies ----------------------------
+
+
+class Gauge:
+    """Wraps the app's classifier: every call sleeps ``delay`` s, and the gauge records how many ran at once
+    and how many torch threads each had."""
+
+    def __init__(self, real: Classifier, delay: float) -> None:
+        self.real, self.delay = real, delay
+        self.lock = threading.Lock()
+        self.running = self.peak = self.calls = 0
+        self.threads: set[int] = set()
+
+    def _timed(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        import torch
+
+        with self.lock:
+            self.running += 1
+            self.calls += 1
+            self.peak = max(self.peak, self.running)
+            self.threads.add(torch.get_num_threads())
+        try:
+            time.sleep(self.delay)
+            return getattr(self.real, method)(*args, **kwargs)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+    def predict(self, *args: Any, **kwargs: Any) -> Any:
+        return self._timed("predict", *args, **kwargs)
+
+    def read_number(self, *args: Any, **kwargs: Any) -> Any:
+        return self._timed("read_number", *args, **kwargs)
+
+
+@pytest.fixture()
+def gauge(monkeypatch: pytest.MonkeyPatch) -> Gauge:
+    g = Gauge(app.CLASSIFIER, delay=0.25)
+    monkeypatch.setattr(app, "CLASSIFIER", g)
+    return g
+
+
+def at_once(n: int, call) -> list:
+    """``call(k)`` for k in range(n), all at once from threads; their results in order."""
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(call, range(n)))
+
+
+def post_at_once(http: httpx.Client, n: int, path: str, body: dict) -> list[httpx.Response]:
+    """``n`` identical POSTs of ``body`` to ``path``, all at once."""
+    return at_once(n, lambda k: http.post(path, json=body))
+
+
+def fn_index(demo: gr.Blocks, name: str) -> int:
+    """The id Gradio gives the event function ``name`` (what the page sends as fn_index)."""
+    (index,) = [k for k, fn in demo.fns.items() if fn.name == name]
+    return index
+
+
+def upload(http: httpx.Client, path: Path) -> dict:
+    """``path`` uploaded to the server: the FileData payload to send for it."""
+    with open(path, "rb") as f:
+        (stored,) = http.post("/gradio_api/upload", files={"files": (path.name, f, "image/png")}).json()
+    return {"path": stored, "meta": {"_type": "gradio.FileData"}}
+
+
+DIRECT_ROUTES = ["/gradio_api/run/{name}", "/gradio_api/api/{name}", "/gradio_api/run/{name}/"]
+CALLS = 6  # more than any limit
+
+
+def assert_no_way_around(url: str, demo: gr.Blocks, gauge: Gauge) -> None:
+    """Direct REST calls and fn_index calls never run more at once than the queue or the pad's bound allows."""
+    digit = ROOT / "tests" / "data" / "examples" / "scan_4.png"
+    strokes, _ = good_drawing()
+    with httpx.Client(base_url=url, timeout=60) as http:
+        file = upload(http, digit)
+        payloads = {"predict": file, "read_number": file, "read_strokes": {"strokes": strokes}}
+        # The queued events, by name on every direct route, and by fn_index: refused unrun.
+        for name, payload in payloads.items():
+            for route in DIRECT_ROUTES:
+                answers = post_at_once(http, CALLS, route.format(name=name), {"data": [payload]})
+                assert {a.status_code for a in answers} == {404}, (route, name, answers[0].text)
+                assert "join the queue" in answers[0].text
+            body = {"data": [payload], "fn_index": fn_index(demo, name), "session_hash": "direct"}
+            answers = post_at_once(http, CALLS, "/gradio_api/run/predict", body)
+            assert {a.status_code for a in answers} == {404}, name
+        assert gauge.calls == 0 and gauge.peak == 0
+
+        # Through the queue, the file readers' limit holds: CALLS at once, FILE_READERS at a time.
+        def queued(k: int) -> str:
+            event = http.post("/gradio_api/call/predict", json={"data": [file]}).json()["event_id"]
+            return http.get(f"/gradio_api/call/predict/{event}").text
+
+        assert all("event: complete" in s for s in at_once(CALLS, queued))
+        assert gauge.calls == CALLS and gauge.peak == app.FILE_READERS
+
+        # The pad's readings run off the queue, for latency, but bounded: by fn_index, CALLS at once.
+        gauge.calls = gauge.peak = 0
+        value = {"strokes": strokes, "width": 280, "height": 280, "seq": 1}
+        answers = at_once(
+            CALLS,
+            lambda k: http.post(
+                "/gradio_api/run/predict",
+                json={"data": [value], "fn_index": fn_index(demo, "read_pad"), "session_hash": f"pad-{k}"},
+            ),
+        )
+        assert gauge.peak == app.STROKE_READERS  # never more; and the bound was reached
+        for a in answers:  # each one read, or told the server is busy: never left hanging
+            assert a.status_code == 200 or (a.status_code == 500 and a.json()["error"] == app.BUSY), a.text
+        assert sum(a.status_code == 200 for a in answers) == gauge.calls >= app.STROKE_READERS
+    assert gauge.threads == {1}  # one torch thread in every handler, however served
+
+
+def test_no_call_skips_the_limits_of_a_launched_app(server_url: str, gauge: Gauge) -> None:
+    assert_no_way_around(server_url, app.demo, gauge)
+
+
+@pytest.fixture(scope="module")
+def mounted():
+    """A fresh page mounted at "/" in a plain FastAPI app, served by uvicorn in a thread on a free port."""
+    import uvicorn
+    from browser_helpers import free_port
+    from fastapi import FastAPI
+
+    demo = app.build()
+    server = uvicorn.Server(
+        uvicorn.Config(gr.mount_gradio_app(FastAPI(), demo, "/"), port=free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{server.config.port}", demo
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_no_call_skips_the_limits_of_a_mounted_app(mounted, gauge: Gauge) -> None:
+    url, demo = mounted
+    assert_no_way_around(url, demo, gauge)
+
+
+def test_a_mounted_app_keeps_the_upload_cap_the_body_cap_and_the_css(mounted) -> None:
+    url, demo = mounted
+    with httpx.Client(base_url=url, timeout=60) as http:
+        config = http.get("/config").json()
+        assert config["max_file_size"] == demo.max_file_size == 10 << 20
+        assert app.CSS.strip() in config["css"]
+        big = http.post("/gradio_api/upload", files={"files": ("big.png", b"\x89PNG" + bytes(11 << 20))})
+        assert big.status_code == 413 and "File size exceeds this server's limit" in big.json()["detail"]
+        assert_big_bodies_are_refused(http)
+    # A server's own settings never loosen the page's: a larger cap is not taken, a smaller one is.
+    demo.max_file_size = 50 << 20
+    assert demo.max_file_size == 10 << 20
+    demo.max_file_size = 1 << 20
+    assert demo.max_file_size == 1 << 20
+    demo.css = "body { margin: 0 }"
+    assert demo.css.startswith(app.CSS) and demo.css.endswith("body { margin: 0 }")
+
+
+def assert_big_bodies_are_refused(http: httpx.Client) -> None:
+    """A JSON body over serving.MAX_BODY is refused with 413 and a message saying what to send, whether it
+    declares its length or comes chunked; one just under the cap gets through to the app."""
+    from serving import MAX_BODY
+
+    points = [[i % 97, i % 89] for i in range(200_000)]  # ~2.4 MB as JSON
+    body = json.dumps({"data": [{"strokes": [points]}]}).encode()
+    assert len(body) > MAX_BODY
+    for content in (body, iter([body[:100_000], body[100_000:]])):  # with a Content-Length, then chunked
+        answer = http.post(
+            "/gradio_api/call/read_strokes", content=content, headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 413
+        message = answer.json()["detail"]
+        assert f"{MAX_BODY:,}" in message
+        assert_clear(message, "more than this server's", "big body")
+    under = json.dumps({"data": [{"strokes": "x" * (MAX_BODY - 100)}]}).encode()  # refused by the app, quickly
+    assert len(under) <= MAX_BODY
+    answer = http.post("/gradio_api/call/read_strokes", content=under, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200
+    assert "not a list" in http.get(f"/gradio_api/call/read_strokes/{answer.json()['event_id']}").text
+
+
+def test_big_bodies_are_refused_before_gradio_reads_them(server_url: str) -> None:
+    with httpx.Client(base_url=server_url, timeout=60) as http:
+        assert_big_bodies_are_refused(http)
+        strokes, label = good_drawing()  # and the server answers the next call
+        event = http.post("/gradio_api/call/read_strokes", json={"data": [{"strokes": strokes}]}).json()["event_id"]
+        assert f'"digit": {label}' in http.get(f"/gradio_api/call/read_strokes/{event}").text
+
+
+def test_a_user_error_logs_one_line_not_a_traceback(client: Client, files: dict, capfd, caplog) -> None:
+    capfd.readouterr()
+    with caplog.at_level("WARNING", logger="app"):
+        with pytest.raises(AppError, match="blank"):
+            client.predict(handle_file(str(files["white.png"])), api_name="/predict")
+        with pytest.raises(AppError, match="No strokes were sent"):
+            client.predict({"strokes": []}, api_name="/read_strokes")
+    assert "Traceback" not in capfd.readouterr().err
+    messages = [r.getMessage() for r in caplog.records if r.name == "app"]
+    assert len(messages) == 2 and all(m.startswith("refused: ") and "\n" not in m for m in messages)
+    assert "blank" in messages[0] and messages[1] == f"refused: {app.NO_STROKES}"
+
+
+def test_costly_readings_never_hold_up_the_usual_ones() -> None:
+    """Lanes: however many heavy calls are sent, light calls run in their own slots; past the wait or the
+    number waiting, a call hears the busy message."""
+    import asyncio
+
+    from serving import Lanes
+
+    lanes = Lanes(2, 1, wait_s=10, busy="busy", is_heavy=lambda kind: kind == "heavy")
+    release, lock = threading.Event(), threading.Lock()
+    running = {"heavy": 0, "light": 0}
+    peak = dict(running)
+
+    def work(kind: str) -> str:
+        with lock:
+            running[kind] += 1
+            peak[kind] = max(peak[kind], running[kind])
+        if kind == "heavy":
+            release.wait(10)
+        else:
+            time.sleep(0.05)
+        with lock:
+            running[kind] -= 1
+        return kind
+
+    bounded = lanes(work)
+    assert bounded.__name__ == "work"
+
+    async def scenario() -> None:
+        heavy = [asyncio.create_task(bounded("heavy")) for _ in range(6)]
+        await asyncio.sleep(0.2)
+        light = await asyncio.wait_for(asyncio.gather(*(bounded("light") for _ in range(6))), 5)
+        assert light == ["light"] * 6 and running["heavy"] == 1  # done while the heavy ones are stuck
+        release.set()
+        assert await asyncio.gather(*heavy) == ["heavy"] * 6
+
+    asyncio.run(scenario())
+    assert peak == {"heavy": 1, "light": 2}
+
+    impatient = Lanes(1, 1, wait_s=0.2, busy="busy now", max_waiting=1)
+    release.clear()
+    held = impatient(lambda: release.wait(10))
+
+    async def crowded() -> list:
+        first = asyncio.create_task(held())
+        await asyncio.sleep(0.1)
+        waits = await asyncio.gather(held(), held(), return_exceptions=True)  # one waits, one finds the lane full
+        release.set()
+        await first
+        return waits
+
+    waits = asyncio.run(crowded())
+    assert [isinstance(w, gr.Error) and w.message == "busy now" for w in waits] == [True, True]
+
+
+def test_only_drawings_that_hold_more_than_a_few_digits_are_heavy() -> None:
+    digits = pen_digits()
+    for d in digits.values():
+        assert not app.heavy_drawing(pad_value(d["strokes"]))
+    assert not app.heavy_drawing(pad_value([s for d in digits.values() for s in d["strokes"]][:20]))
+    assert app.heavy_drawing({"strokes": [[[0, 0], [3, 4]]] * (app.HEAVY_STROKES + 1)})
+    assert app.heavy_drawing([[[k, k]] * 100 for k in range(app.HEAVY_POINTS // 100 + 1)])
+    for junk in (None, "strokes", 7, {"strokes": "x" * 10_000}, app.CLASSIFIER):
+        assert not app.heavy_drawing(junk)

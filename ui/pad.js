@@ -1,19 +1,30 @@
 // The stroke pad, run by gr.HTML's js_on_load with `element`, `trigger`, `props` and `watch`.
 // It draws on its own <canvas> with Pointer Events (mouse, finger and pen alike) and sends
-// Python the strokes, never pixels: props.value = {strokes: [[[x, y], ...], ...], width, height}
+// Python the strokes, never pixels: props.value = {strokes: [[[x, y], ...], ...], width, height, seq}
 // with trigger("input"), in the pad's own units (props.size on each side, whatever size the
-// canvas is shown at).
+// canvas is shown at); seq numbers the sends.
 // While the pen moves it sends the unfinished drawing every props.live_ms at most; pen-up,
 // Undo and Clear send at once. props.boxes, set from Python, is drawn on a second canvas
 // over the ink, so it is never part of the strokes.
+// Python answers each reading by setting props.ack to its seq. The pad cannot see a request
+// fail, so a final reading (pen-up, Undo, Clear) with no answer after props.retry_ms is sent
+// again, with a notice on the pad, until one arrives (waiting twice as long each time).
 
 const size = props.size;
 const ink = element.querySelector("canvas.ink");
 const overlay = element.querySelector("canvas.overlay");
+const notice = element.querySelector(".notice");
 const strokes = []; // finished strokes, each [[x, y], ...] in pad units
 let current = null; // the stroke under the pen
 let pointerId = null; // the one pointer drawing; a second finger is ignored
 let lastSent = -Infinity;
+let liveSent = false; // a reading of the stroke under the pen went out
+let seq = 0; // the last send's number
+let waitingFor = 0; // the final reading not yet answered (0: none)
+let retryTimer = null;
+let retryMs = props.retry_ms;
+let colours = null; // ink, paper and boxes, read from CSS once per theme or size change, not per move
+let ratio = devicePixelRatio; // the pixel ratio the backing stores were sized for
 
 // Pointer position in pad units, rounded to 0.1: the JSON stays small.
 function point(e) {
@@ -30,11 +41,19 @@ function context(canvas) {
   return ctx;
 }
 
-// Ink and paper follow the theme: CSS gives the canvas its colours (see pad.css).
+// Ink and paper follow the theme: CSS gives the canvases their colours (see pad.css).
+function readColours() {
+  const style = getComputedStyle(ink);
+  const next = { ink: style.color, paper: style.backgroundColor, boxes: getComputedStyle(overlay).color };
+  const changed = !colours || Object.keys(next).some((k) => next[k] !== colours[k]);
+  colours = next;
+  element.dataset.ink = next.ink; // what the pad paints with, for tests
+  return changed;
+}
+
 function pen() {
   const ctx = context(ink);
-  const style = getComputedStyle(ink);
-  ctx.strokeStyle = ctx.fillStyle = style.color;
+  ctx.strokeStyle = ctx.fillStyle = colours.ink;
   ctx.lineWidth = props.brush;
   ctx.lineCap = ctx.lineJoin = "round";
   return ctx;
@@ -51,7 +70,7 @@ function drawStroke(ctx, s) {
 function redraw() {
   const ctx = pen();
   ctx.save();
-  ctx.fillStyle = getComputedStyle(ink).backgroundColor;
+  ctx.fillStyle = colours.paper;
   ctx.fillRect(0, 0, size, size); // paper painted in, so the canvas is what it shows
   ctx.restore();
   for (const s of strokes) drawStroke(ctx, s);
@@ -61,7 +80,7 @@ function redraw() {
 function drawBoxes() {
   const ctx = context(overlay);
   ctx.clearRect(0, 0, size, size);
-  ctx.strokeStyle = getComputedStyle(overlay).color;
+  ctx.strokeStyle = colours.boxes;
   ctx.lineWidth = Math.max(1, size / 140);
   ctx.setLineDash([size / 35, size / 70]);
   const boxes = props.boxes || [];
@@ -69,21 +88,57 @@ function drawBoxes() {
   overlay.dataset.boxes = String(boxes.length); // what the overlay shows, for tests and assistive checks
 }
 
+function show(message) {
+  notice.textContent = message;
+  notice.hidden = !message;
+}
+
 // Each send is one "input" event. Setting props.value also makes Gradio announce "change" on its
 // own (whenever the value differs), so a reading wired to "change" as well would run twice per send.
-function send() {
+function send(final) {
   lastSent = performance.now();
+  seq += 1;
   const all = current ? [...strokes, current.slice()] : strokes.slice();
-  props.value = { strokes: all, width: size, height: size };
+  props.value = { strokes: all, width: size, height: size, seq };
+  if (final) {
+    waitingFor = seq;
+    element.dataset.waiting = String(seq);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(retry, retryMs);
+  }
   trigger("input");
+}
+
+// No answer to the final reading: send the drawing again (a new seq), and say so.
+function retry() {
+  if (!waitingFor || !element.isConnected) return;
+  show("No answer from the server yet: reading your drawing again…");
+  retryMs = Math.min(retryMs * 2, 30000);
+  send(true);
+}
+
+// Python's answer to a reading: any answer to the final one, or a later one, ends the wait.
+function answered() {
+  if (!waitingFor || !(props.ack >= waitingFor)) return;
+  waitingFor = 0;
+  delete element.dataset.waiting;
+  clearTimeout(retryTimer);
+  retryMs = props.retry_ms;
+  show("");
 }
 
 function down(e) {
   if (pointerId !== null || (e.pointerType === "mouse" && e.button !== 0)) return;
   e.preventDefault(); // no text selection, no emulated mouse events
+  if (devicePixelRatio !== ratio) resize(); // a ratio change no media query reported
   pointerId = e.pointerId;
-  ink.setPointerCapture(pointerId); // moves and the lift arrive here even off the canvas
+  try {
+    ink.setPointerCapture(pointerId); // moves and the lift arrive here even off the canvas
+  } catch {
+    // Not capturable (the pointer is already gone, say): draw without capture; up or cancel still ends it.
+  }
   current = [point(e)];
+  liveSent = false;
   drawStroke(pen(), current);
 }
 
@@ -101,15 +156,29 @@ function move(e) {
     ctx.stroke();
     current.push(p);
   }
-  if (performance.now() - lastSent >= props.live_ms) send(); // a reading while the pen moves
+  if (performance.now() - lastSent >= props.live_ms) {
+    liveSent = true;
+    send(false); // a reading while the pen moves
+  }
 }
 
+// Pen-up, or the capture lost without one (the browser took the pointer): the stroke ends as drawn.
 function up(e) {
   if (e.pointerId !== pointerId) return;
   pointerId = null;
   strokes.push(current);
   current = null;
-  send(); // pen-up: the final reading
+  send(true); // the final reading
+}
+
+// A cancelled pointer (a palm, the system taking the touch) was no stroke: its ink goes, and if a
+// reading of it went out, the drawing without it is read again.
+function cancel(e) {
+  if (e.pointerId !== pointerId) return;
+  pointerId = null;
+  current = null;
+  redraw();
+  if (liveSent) send(true);
 }
 
 function undo() {
@@ -118,7 +187,7 @@ function undo() {
   // The boxes stay until the reading this sends redraws them: cleared here, they would stay cleared
   // whenever that reading's boxes equal the last ones Python sent (Gradio only passes on changes).
   redraw();
-  send();
+  send(true);
 }
 
 function clear() {
@@ -126,28 +195,64 @@ function clear() {
   props.boxes = [];
   drawBoxes();
   redraw();
-  send();
+  send(true);
 }
 
-// Backing stores follow the shown size and pixel ratio, so lines stay sharp when the page resizes.
-const resized = new ResizeObserver(() => {
-  if (!element.isConnected) return resized.disconnect();
+// Backing stores follow the shown size and pixel ratio, so lines stay sharp when the page resizes,
+// zooms or moves to a screen of another pixel ratio.
+function resize() {
+  if (!element.isConnected) return false;
   const r = ink.getBoundingClientRect();
+  ratio = devicePixelRatio;
   for (const c of [ink, overlay]) {
     c.width = Math.max(1, Math.round(r.width * devicePixelRatio));
     c.height = Math.max(1, Math.round(r.height * devicePixelRatio));
   }
+  readColours();
   redraw();
   drawBoxes();
-});
+  return true;
+}
+const resized = new ResizeObserver(() => resize() || resized.disconnect());
 resized.observe(ink);
 
-// Every listener sits on the pad's own elements, so they go when it does; none on window or document.
+// A pixel ratio change (zoom, another monitor) resizes no element: a media query on the current ratio
+// hears it, once, and the next one listens for the ratio after it.
+function watchPixelRatio() {
+  const query = matchMedia(`(resolution: ${devicePixelRatio}dppx)`);
+  query.addEventListener("change", () => resize() && watchPixelRatio(), { once: true });
+}
+watchPixelRatio();
+
+// A theme switch (Gradio's "dark" class, or the system's colour scheme) repaints with the new colours.
+function restyle() {
+  if (!element.isConnected) return false;
+  if (readColours()) {
+    redraw();
+    drawBoxes();
+  }
+  return true;
+}
+const themed = new MutationObserver(() => restyle() || themed.disconnect());
+for (const el of new Set([document.documentElement, document.body, element.closest("gradio-app")]))
+  if (el) themed.observe(el, { attributes: true, attributeFilter: ["class", "style"] });
+const scheme = matchMedia("(prefers-color-scheme: dark)");
+scheme.addEventListener("change", function onScheme() {
+  // Gradio flips its class on the same change; read the colours once it has.
+  if (!element.isConnected) return scheme.removeEventListener("change", onScheme);
+  requestAnimationFrame(restyle);
+});
+
+// The pointer listeners sit on the pad's own elements, so they go when it does; the observers and
+// media queries above let go on their next call once the pad has left the page.
 ink.addEventListener("pointerdown", down);
 ink.addEventListener("pointermove", move);
 ink.addEventListener("pointerup", up);
-ink.addEventListener("pointercancel", up);
+ink.addEventListener("lostpointercapture", up); // after a pointerup, pointerId is already null: ignored
+ink.addEventListener("pointercancel", cancel);
 element.querySelector("button.undo").addEventListener("click", undo);
 element.querySelector("button.clear").addEventListener("click", clear);
 watch("boxes", drawBoxes);
+watch("ack", answered);
+readColours();
 redraw();

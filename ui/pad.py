@@ -7,10 +7,12 @@ sends the strokes as its value with ``trigger("input")``, live while the pen mov
 
 The value Python receives is the JSON the pad sends, or ``None``/``""`` before the first stroke::
 
-    {"strokes": [[[x, y], ...], ...], "width": 280, "height": 280}   # pad units, y down
+    {"strokes": [[[x, y], ...], ...], "width": 280, "height": 280, "seq": 12}   # pad units, y down
 
 ``lenet.Classifier.predict`` reads it as it is. Python can draw boxes over the ink (the hook for
 reading numbers): return ``StrokePad.show_boxes([(x0, y0, x1, y1), ...])`` for the pad from any event.
+``seq`` numbers the pad's sends: a reading answers it with ``StrokePad.acknowledge(update, value)``, and
+the pad sends its final reading (pen-up, Undo, Clear) again while no answer has come.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 SIZE = 280  # pad units on each side: the strokes' coordinates, whatever size the canvas is shown at
 BRUSH = 18  # line width in pad units, as the old sketchpad's 18 px line on its 280 px canvas
 LIVE_MS = 150  # while the pen moves, at most one reading per this many ms (always_last drops the rest)
+RETRY_MS = 4000  # a final reading unanswered this long is sent again (then after twice as long, up to 30 s)
 JS = (HERE / "pad.js").read_text(encoding="utf-8")
 CSS = (HERE / "pad.css").read_text(encoding="utf-8")
 TEMPLATE = """
@@ -37,6 +40,7 @@ TEMPLATE = """
     <button type="button" class="undo" aria-label="Undo last stroke">↶ Undo</button>
     <button type="button" class="clear" aria-label="Clear canvas">✕ Clear</button>
   </div>
+  <p class="notice" role="status" aria-live="polite" hidden></p>
 </div>
 """
 
@@ -50,11 +54,14 @@ class StrokePad(gr.HTML):
         size: int = SIZE,
         brush: float = BRUSH,
         live_ms: int = LIVE_MS,
+        retry_ms: int = RETRY_MS,
         boxes: Sequence[Sequence[float]] | None = None,
+        ack: int = 0,
         **kwargs: Any,
     ) -> None:
         # Plain attributes too: gr.HTML looks its subclass's parameters up by name when it builds the config.
-        self.size, self.brush, self.live_ms, self.boxes = size, brush, live_ms, _boxes(boxes or [])
+        self.size, self.brush, self.live_ms, self.retry_ms = size, brush, live_ms, retry_ms
+        self.boxes, self.ack = _boxes(boxes or []), ack
         super().__init__(
             value=None,
             html_template=TEMPLATE,
@@ -64,7 +71,9 @@ class StrokePad(gr.HTML):
             size=size,
             brush=brush,
             live_ms=live_ms,
+            retry_ms=retry_ms,
             boxes=self.boxes,
+            ack=self.ack,
             **kwargs,
         )
 
@@ -72,6 +81,14 @@ class StrokePad(gr.HTML):
     def show_boxes(boxes: Iterable[Sequence[float]]) -> dict[str, Any]:
         """An update for the pad that draws these ``(x0, y0, x1, y1)`` boxes (pad units) over the ink; [] hides them."""
         return gr.update(boxes=_boxes(boxes))
+
+    @staticmethod
+    def acknowledge(update: dict[str, Any], value: Any) -> dict[str, Any]:
+        """A pad update that also tells the pad its send ``value`` was answered (see ``seq``)."""
+        seq = value.get("seq") if isinstance(value, dict) else None
+        if isinstance(seq, int) and not isinstance(seq, bool) and seq > 0:
+            return {**update, "ack": seq}
+        return update
 
     def api_info(self) -> dict[str, Any]:
         """The value's JSON schema: strokes of [x, y] points, and the pad's size."""
@@ -82,6 +99,7 @@ class StrokePad(gr.HTML):
                 "strokes": {"type": "array", "items": {"type": "array", "items": point}},
                 "width": {"type": "number"},
                 "height": {"type": "number"},
+                "seq": {"type": "integer"},
             },
             "required": ["strokes"],
         }

@@ -5,17 +5,18 @@ A ``gr.HTML`` component like the pad: ``strip.js`` beside this file handles the 
 strip out. Its value, sent from Python with ``DigitStrip.value_of(...)``, is::
 
     {"digits": [{"digit": 4, "sure": "97%", "src": "data:image/png;base64,...", "selected": false}, ...],
-     "selected": 1}
+     "selected": 1, "reading": "3f2a..."}
 
 or ``None`` (nothing shown, as for a single digit). A click sets ``selected`` and sends ``trigger("input")``;
-wire ``strip.input`` to a handler, which receives the picked index (``preprocess``).
+wire ``strip.input`` to a handler, which receives a ``Pick``: the picked index and the ``reading`` the strip
+showed, so a pick from a strip that a newer reading has replaced can be told apart (``preprocess``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -40,6 +41,13 @@ TEMPLATE = """
 """
 
 
+class Pick(NamedTuple):
+    """A digit picked in the strip: its index, and the key of the reading the strip showed."""
+
+    index: int
+    reading: str | None
+
+
 class DigitStrip(gr.HTML):
     """The digits of a number as a row of pickable inputs; as an input, its value is the picked index."""
 
@@ -54,20 +62,28 @@ class DigitStrip(gr.HTML):
         )
 
     @staticmethod
-    def value_of(digits: Sequence[tuple[int, float, np.ndarray]], selected: int) -> dict[str, Any]:
-        """The strip's value for digits given as (digit, confidence, (32, 32) uint8 input), ``selected`` marked."""
+    def value_of(
+        digits: Sequence[tuple[int, float, np.ndarray]], selected: int, reading: str | None = None
+    ) -> dict[str, Any]:
+        """The strip's value for digits given as (digit, confidence, (32, 32) uint8 input), ``selected`` marked;
+        ``reading``: a key naming the reading they come from, handed back with each pick."""
         return {
             "digits": [
                 {"digit": int(d), "sure": f"{c:.0%}", "src": png_data_uri(image), "selected": k == selected}
                 for k, (d, c, image) in enumerate(digits)
             ],
             "selected": int(selected),
+            "reading": reading,
         }
 
-    def preprocess(self, payload: Any) -> int | None:
-        """The picked digit's index, or None when nothing is shown or the value is not the strip's."""
-        selected = payload.get("selected") if isinstance(payload, dict) else None
-        return selected if isinstance(selected, int) and not isinstance(selected, bool) and selected >= 0 else None
+    def preprocess(self, payload: Any) -> Pick | None:
+        """The picked digit and its reading's key, or None when nothing is shown or the value is not the strip's."""
+        if not isinstance(payload, dict):
+            return None
+        selected, reading = payload.get("selected"), payload.get("reading")
+        if not isinstance(selected, int) or isinstance(selected, bool) or selected < 0:
+            return None
+        return Pick(selected, reading if isinstance(reading, str) else None)
 
     def postprocess(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
         """The value as ``value_of`` made it, or None."""
@@ -75,4 +91,5 @@ class DigitStrip(gr.HTML):
 
     def api_info(self) -> dict[str, Any]:
         """The value's JSON schema: the digits shown and the picked index."""
-        return {"type": "object", "properties": {"digits": {"type": "array"}, "selected": {"type": "integer"}}}
+        properties = {"digits": {"type": "array"}, "selected": {"type": "integer"}, "reading": {"type": "string"}}
+        return {"type": "object", "properties": properties}
