@@ -131,10 +131,10 @@ def test_a_reading_answers_the_pads_send_by_its_seq(digits: dict, seq: int) -> N
     value = {**number_value(digits, ["four", "two"]), "seq": seq}
     *_, pad, kept = app.read_pad(value)
     assert pad == {**StrokePad.show_boxes(app.drawing_boxes(kept)), "ack": seq}  # the boxes, and no value
-    assert app.read_pad({"strokes": [], "seq": seq})[6] == {**StrokePad.show_boxes([]), "ack": seq}  # Clear too
+    assert app.read_pad({"strokes": [], "seq": seq})[5] == {**StrokePad.show_boxes([]), "ack": seq}  # Clear too
     # Without a usable seq (an API caller, an old page), no answer is made up.
     for bad in (None, 0, -3, True, "7"):
-        assert "ack" not in app.read_pad({**value, "seq": bad})[6]
+        assert "ack" not in app.read_pad({**value, "seq": bad})[5]
 
 
 def test_the_network_input_shown_is_the_one_the_classifier_used(digits: dict) -> None:
@@ -316,8 +316,8 @@ def test_read_strokes_reads_a_number_with_each_digits_box(digits: dict) -> None:
     json.dumps(answer)
 
 
-def test_the_readmes_read_strokes_example_reads_42() -> None:
-    lines = (ROOT / "README.md").read_text().splitlines()
+def test_the_docs_read_strokes_example_reads_42() -> None:
+    lines = (ROOT / "docs" / "api.md").read_text().splitlines()
     four, two = (
         ast.literal_eval(next(t for t in lines if t.startswith(f"{name} = ")).split("=", 1)[1].split("#")[0].strip())
         for name in ("four", "two")
@@ -533,8 +533,8 @@ def test_each_tab_shows_its_own_reading_and_every_reading_is_bounded(digits: dic
     assert fns["read_strokes"].concurrency_limit is None and app.demo.api_open is False
     value = number_value(digits, ["four", "two"])
     got, expected = app.show_draw_tab(value), app.read_pad(value)
-    assert_same_outputs(got[:7], expected[:7])
-    assert got[7].text == expected[7].text == "42"
+    assert_same_outputs(got[:6], expected[:6])
+    assert got[6].text == expected[6].text == "42"
     assert_cleared(app.show_upload_tab(None), "Upload a photo")
     label, *_ = app.show_upload_tab(as_upload(upload_dir, EXAMPLES_DIR / "photo_9.jpg"))
     assert max(label, key=label.get) == "9"
