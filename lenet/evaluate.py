@@ -475,7 +475,16 @@ def record(
 def main(argv: list[str] | None = None) -> dict:
     """The evaluation CLI."""
     argv = sys.argv[1:] if argv is None else argv
+    if "--adapt" in argv:  # its own flags: see lenet/evaluate_adapt.py
+        from .evaluate_adapt import main as main_adapt
+
+        return main_adapt(argv)
     p = argparse.ArgumentParser(prog="python -m lenet.evaluate", description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--adapt",
+        action="store_true",
+        help="how much a writer's own examples help instead; --adapt --help lists its flags (default: off)",
+    )
     p.add_argument(
         "--weights",
         type=Path,

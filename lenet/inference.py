@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import number
+from . import adapt, number
 from .model import ARCH, LeNet
 from .preprocess import BOX_SIZE, FRAME_SIZE, INPUT_SIZE, MNIST_MEAN, MNIST_STD, normalize, to_model_input
 
@@ -44,6 +44,12 @@ class Prediction:
     probabilities: tuple[float, ...]
     model_input: np.ndarray = field(repr=False)  # (32, 32) in [0, 1], ink = 1: what the network saw
     maps: dict[str, np.ndarray] | None = field(default=None, repr=False)  # C1, S2, C3, S4 when asked
+    network_digit: int | None = None  # read with a writer's examples: what the network alone reads (lenet.adapt)
+
+    @property
+    def adapted(self) -> bool:
+        """Whether the writer's examples changed the digit from the network's own reading."""
+        return self.network_digit is not None and self.network_digit != self.digit
 
     def top(self, k: int = 3) -> list[tuple[int, float]]:
         """The k most probable digits with their probabilities, best first."""
@@ -147,9 +153,12 @@ class Classifier:
             raise CheckpointError(f"{e} ({WEIGHTS_ENV} names it: fix it, or unset it for the bundled weights.)") from e
         return cls(model, meta)
 
-    def predict(self, image: Any, maps: bool = False) -> Prediction:
-        """Classify one image; with ``maps=True`` also return the C1/S2/C3/S4 activations."""
-        return self.classify_input(to_model_input(image), maps)
+    def predict(self, image: Any, maps: bool = False, examples: Any = None) -> Prediction:
+        """Classify one image; with ``maps=True`` also return the C1/S2/C3/S4 activations; ``examples``: the
+        writer's own digits, ``[{"strokes": [...], "digit": 4}, ...]``, adapt the reading (``lenet.adapt``)."""
+        memory = adapt.memory_of(self, examples)
+        pred = self.classify_input(to_model_input(image), maps)
+        return pred if memory is None else adapt.adapt_prediction(self.model, pred, *memory)
 
     def classify_input(self, x: np.ndarray, maps: bool = False) -> Prediction:
         """Classify one already-preprocessed (32, 32) input in [0, 1], as ``predict`` does after preprocessing."""
@@ -163,9 +172,12 @@ class Classifier:
             probs = torch.softmax(logits, dim=1)[0].numpy()
         return _prediction(probs, x, found)
 
-    def read_number(self, image: Any, maps: bool = False) -> number.NumberReading:
-        """Read a whole number (digits left to right) from anything ``predict`` takes; see ``lenet.number``."""
-        return number.read_number(self, image, maps)
+    def read_number(self, image: Any, maps: bool = False, examples: Any = None) -> number.NumberReading:
+        """Read a whole number (digits left to right) from anything ``predict`` takes; see ``lenet.number``.
+        ``examples`` adapt each digit's reading as in ``predict``; the split into digits stays the network's."""
+        memory = adapt.memory_of(self, examples)
+        reading = number.read_number(self, image, maps)
+        return reading if memory is None else adapt.adapt_reading(self, reading, memory)
 
     def predict_batch(self, images: Sequence[Any]) -> list[Prediction]:
         """Classify many images in one forward pass; any bad image raises, naming its index."""
