@@ -17,6 +17,7 @@ saying so.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -25,7 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import adapt
+from .preprocess import to_model_input
 
 DIR_ENV = "LENET_CORRECTIONS_DIR"
 MAX_BYTES_ENV = "LENET_CORRECTIONS_MAX_BYTES"
@@ -115,3 +119,37 @@ def read(folder: Path | str) -> Iterator[dict[str, Any]]:
             except (ValueError, TypeError):
                 continue
             yield entry
+
+
+def training_inputs(folder: Path | str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The corrections in ``folder`` as training data: (N, 32, 32) model inputs, labels, and what was used.
+
+    Each line is checked as ``record`` checks it (torn and malformed lines are skipped), the same strokes
+    taught as the same digit count once, and strokes taught as different digits are left out.
+    """
+    path = Path(folder) / FILE_NAME
+    if not path.is_file():
+        raise ValueError(f"No {FILE_NAME} in {folder}: point --corrections at the folder LENET_CORRECTIONS_DIR named.")
+    taught: dict[str, set[int]] = {}
+    lines = 0
+    for entry in read(folder):
+        lines += 1
+        taught.setdefault(json.dumps(entry["strokes"], separators=(",", ":")), set()).add(entry["digit"])
+    kept = sorted((strokes, next(iter(digits))) for strokes, digits in taught.items() if len(digits) == 1)
+    used, inputs = [], []
+    for strokes, digit in kept:
+        try:
+            inputs.append(to_model_input(json.loads(strokes)))
+        except ValueError:  # checked strokes that preprocessing still finds no digit in
+            continue
+        used.append((strokes, digit))
+    if not used:
+        raise ValueError(f"{path} holds no usable correction.")
+    digest = hashlib.sha256("".join(f"{s} {d}\n" for s, d in used).encode()).hexdigest()
+    info = {
+        "lines_read": lines,
+        "count": len(used),
+        "conflicting": sum(len(d) > 1 for d in taught.values()),
+        "sha256": digest,
+    }
+    return np.stack(inputs), np.array([d for _, d in used], dtype=np.int64), info

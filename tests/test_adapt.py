@@ -250,3 +250,20 @@ def test_concurrent_corrections_never_tear_a_line(tmp_path, monkeypatch, habit: 
     lines = (tmp_path / corrections.FILE_NAME).read_bytes().splitlines()
     assert len(lines) == 200 and all(json.loads(line)["network_digit"] == 7 for line in lines)
     assert sorted(json.loads(line)["digit"] for line in lines) == sorted(k % 10 for k in range(200))
+
+
+def test_training_takes_corrections_checked_and_deduplicated(tmp_path, monkeypatch, habit: dict) -> None:
+    from lenet.train import parse_args
+
+    monkeypatch.setenv(corrections.DIR_ENV, str(tmp_path))
+    zero = habit["zero"]
+    for strokes, digit in [(habit["query"], 7), (habit["query"], 7), (zero, 0), (zero, 6)]:  # a repeat, a conflict
+        corrections.record(strokes, digit, 1)
+    with open(tmp_path / corrections.FILE_NAME, "ab") as f:
+        f.write(b'{"strokes": "nonsense", "digit": 3, "network_digit": 3, "time": 0}\n')
+    inputs, labels, info = corrections.training_inputs(tmp_path)
+    assert inputs.shape == (1, 32, 32) and labels.tolist() == [7]
+    assert (info["lines_read"], info["count"], info["conflicting"]) == (4, 1, 1) and len(info["sha256"]) == 64
+    assert parse_args(["--corrections", str(tmp_path)]).corrections == tmp_path
+    with pytest.raises(ValueError, match="No corrections.jsonl"):
+        corrections.training_inputs(tmp_path / "elsewhere")
