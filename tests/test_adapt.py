@@ -84,7 +84,7 @@ def test_a_writers_misread_digit_is_read_as_they_taught(clf: Classifier, habit: 
 
 def test_examples_are_read_alike_cached_or_not(clf: Classifier, habit: dict) -> None:
     warm = clf.predict(habit["query"], examples=habit["examples"])
-    adapt._CACHE.pop(clf.model, None)
+    adapt.clear_caches()
     assert same_prediction(clf.predict(habit["query"], examples=habit["examples"]), warm)
 
 
@@ -267,3 +267,9 @@ def test_training_takes_corrections_checked_and_deduplicated(tmp_path, monkeypat
     assert parse_args(["--corrections", str(tmp_path)]).corrections == tmp_path
     with pytest.raises(ValueError, match="No corrections.jsonl"):
         corrections.training_inputs(tmp_path / "elsewhere")
+
+
+def test_examples_may_be_numpy_arrays_in_python(clf: Classifier, habit: dict) -> None:
+    arrays = [{"strokes": [np.array(s) for s in ex["strokes"]], "digit": ex["digit"]} for ex in habit["examples"]]
+    given = clf.predict(habit["query"], examples=arrays)
+    assert same_prediction(given, clf.predict(habit["query"], examples=habit["examples"]))
