@@ -264,7 +264,7 @@ def evaluate_adapt(
         "careful": stream_figures(order, labels, network, careful["read"]),
         "careless": stream_figures(order, labels, network, careless["read"]),
         "careless_fraction": CARELESS,
-        "careless_wrong_examples": sum(careless["taught"][i] != labels[i] for i in careless["taught"]),
+        "careless_wrong_examples": int(sum(careless["taught"][i] != labels[i] for i in careless["taught"])),
         "per_model": {
             str(k): stream_figures([s for s in order if fold_of[int(s[0])] == k], labels, network, careful["read"])[
                 "streams"
@@ -334,7 +334,8 @@ def format_adapt(r: dict) -> str:
             )
     for k, f in r["per_model"].items():
         lines.append(
-            f"  fold {k}: {f['adapted_errors']} errors vs {f['weights_alone_errors']} ({f['error_reduction']:+.0%})"
+            f"  writers of model {k}: {f['adapted_errors']} errors vs {f['weights_alone_errors']} "
+            f"({f['error_reduction']:+.0%})"
         )
     t = r["timing"]
     lines.append(
@@ -392,6 +393,7 @@ def main(argv: list[str] | None = None) -> dict:
     weights = args.weights or [DEFAULT_WEIGHTS]
     clfs = [Classifier.load(w) for w in weights]
     result = evaluate_adapt(clfs, PenDigits.load(args.pen_digits), args.seed, args.workers, args.writers)
+    print(json.dumps(result, indent=1) if args.json else format_adapt(result))
     if args.record:
         figures = {
             "command": " ".join(["python -m lenet.evaluate", *argv]),
@@ -400,7 +402,5 @@ def main(argv: list[str] | None = None) -> dict:
         }
         args.record.parent.mkdir(parents=True, exist_ok=True)
         args.record.write_text(json.dumps(figures, indent=1) + "\n")
-    print(json.dumps(result, indent=1) if args.json else format_adapt(result))
-    if args.record:
         print(f"wrote {args.record}")
     return result

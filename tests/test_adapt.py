@@ -273,3 +273,16 @@ def test_examples_may_be_numpy_arrays_in_python(clf: Classifier, habit: dict) ->
     arrays = [{"strokes": [np.array(s) for s in ex["strokes"]], "digit": ex["digit"]} for ex in habit["examples"]]
     given = clf.predict(habit["query"], examples=arrays)
     assert same_prediction(given, clf.predict(habit["query"], examples=habit["examples"]))
+
+
+def test_the_benchmark_reads_its_streams_as_classifier_predict_does(clf: Classifier) -> None:
+    from lenet.evaluate_adapt import evaluate_adapt
+
+    result = evaluate_adapt([clf], PenDigits.load(), workers=1, limit=2)
+    checks = result["checks"]
+    assert checks["network_digit_as_predict"] and checks["steps_read_through_predict"] > 20
+    assert checks["agree_to_the_bit"] == checks["steps_read_through_predict"]
+    streams = result["careful"]["streams"]
+    assert streams["digits"] == sum(np.isin(PenDigits.load().writers, [0, 1]))
+    assert streams["adapted_errors"] == streams["weights_alone_errors"] - streams["fixed"] + streams["broken"]
+    assert 0 < result["timing"]["request_bytes"] <= 16_384
