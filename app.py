@@ -28,7 +28,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
-from lenet import BlankImageError, Classifier, NumberReading, Prediction, strokes
+from lenet import BlankImageError, Classifier, NumberReading, Prediction, corrections, strokes
 from serving import Lanes, Page, install_body_cap
 from ui import DigitStrip, NetworkView, PixelImage, StrokePad
 from ui.pad import BRUSH
@@ -224,24 +224,48 @@ def refused(error: ValueError) -> gr.Error:
 
 
 def read_strokes(payload: Any) -> dict[str, Any]:
-    """/read_strokes: the pad's JSON -> {"text", "digits", "digit", "confidence", "probabilities"}; unusable
-    strokes raise gr.Error. ``digit``, ``confidence`` and ``probabilities`` are the last drawn digit's: for one
-    digit, exactly what ``predict`` says."""
+    """/read_strokes: the pad's JSON -> {"text", "digits", "digit", "confidence", "probabilities", "adapted"};
+    unusable strokes raise gr.Error. ``digit``, ``confidence`` and ``probabilities`` are the last drawn digit's:
+    for one digit, exactly what ``predict`` says. An optional ``"examples"`` field, the writer's own digits
+    (``lenet.adapt``), adapts the reading; each digit's ``network_digit`` is what the network alone reads, and
+    ``adapted`` says whether the examples changed any digit. Without examples every other field is as before."""
+    examples = None
+    if isinstance(payload, dict) and "examples" in payload:
+        payload = dict(payload)
+        examples = payload.pop("examples")
     try:
         drawing = strokes.parse(payload)  # refuses anything but strokes, quickly, saying what to send
         if not drawing.strokes:
             raise ValueError(NO_STROKES)
-        reading = CLASSIFIER.read_number(drawing)  # parsed once
+        reading = CLASSIFIER.read_number(drawing, examples=examples)  # parsed once
     except ValueError as e:
         raise refused(e) from e
     last = reading.digits[-1]
+    digits = digits_json(reading)
+    for d, p in zip(digits, reading.digits, strict=True):
+        d["network_digit"] = p.digit if p.network_digit is None else p.network_digit
     return {
         "text": reading.text,
-        "digits": digits_json(reading),
+        "digits": digits,
         "digit": last.digit,
         "confidence": last.confidence,
         "probabilities": list(last.probabilities),
+        "adapted": any(p.adapted for p in reading.digits),
     }
+
+
+CORRECTION_HELP = 'send {"strokes": [[[x, y], ...], ...], "digit": 0-9, "network_digit": 0-9}'
+
+
+def correct(payload: Any) -> dict[str, bool]:
+    """/correct: a user's correction {"strokes", "digit", "network_digit"} -> {"recorded": true/false}. Recorded
+    only when the host set LENET_CORRECTIONS_DIR (``lenet.corrections``); bad corrections raise gr.Error."""
+    if not isinstance(payload, dict) or set(payload) != {"strokes", "digit", "network_digit"}:
+        raise gr.Error(f"A correction is an object with exactly three keys: {CORRECTION_HELP}.")
+    try:
+        return {"recorded": corrections.record(payload["strokes"], payload["digit"], payload["network_digit"])}
+    except ValueError as e:
+        raise gr.Error(str(e)) from e
 
 
 def read_upload(file: dict | None) -> tuple[Any, ...]:
@@ -424,6 +448,9 @@ def build() -> gr.Blocks:
         gr.Button(visible=False).click(
             API_LANES(read_strokes), api_strokes, api_reading, api_name="read_strokes", concurrency_limit=None
         )
+        # /correct: a user's correction, kept only when the host collects them (off by default).
+        api_correction, api_recorded = gr.JSON(visible=False), gr.JSON(visible=False)
+        gr.Button(visible=False).click(correct, api_correction, api_recorded, api_name="correct")
     for name, value in QUEUE_ANALYTICS.items():
         os.environ.setdefault(name, value)
     # api_open=False: no queued event runs from a direct POST to /run/ or /api/, so the queue's limits hold

@@ -6,7 +6,7 @@ p.digit, p.confidence, p.probabilities, p.model_input
 n = Classifier.load().read_number(strokes_or_image)   # n.text, n.digits, n.boxes
 """
 
-from . import strokes
+from . import adapt, corrections, strokes
 from .inference import CheckpointError, Classifier, NumberReading, Prediction, load_checkpoint, save_checkpoint
 from .model import LeNet
 from .preprocess import BlankImageError, normalize, to_model_input
@@ -18,6 +18,8 @@ __all__ = [
     "LeNet",
     "NumberReading",
     "Prediction",
+    "adapt",
+    "corrections",
     "load_checkpoint",
     "normalize",
     "save_checkpoint",

@@ -66,6 +66,11 @@ def parser() -> argparse.ArgumentParser:
     """The CLI's flags."""
     p = argparse.ArgumentParser(prog="python -m lenet.evaluate", description=__doc__.splitlines()[0])
     p.add_argument(
+        "--adapt",
+        action="store_true",
+        help="how much a writer's own examples help instead; --adapt --help lists its flags (default: off)",
+    )
+    p.add_argument(
         "--weights",
         type=Path,
         action="append",
@@ -125,6 +130,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> dict:
     """The evaluation CLI."""
     argv = sys.argv[1:] if argv is None else argv
+    if "--adapt" in argv:  # its own flags: see lenet/evaluate_adapt.py
+        from .evaluate_adapt import main as main_adapt
+
+        return main_adapt(argv)
     p = parser()
     args = p.parse_args(argv)
     if args.record and not (args.pen_digits or args.numbers):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import number
+from . import adapt, number
 from .model import ARCH, LeNet
 from .preprocess import BOX_SIZE, FRAME_SIZE, INPUT_SIZE, MNIST_MEAN, MNIST_STD, normalize, to_model_input
 
@@ -47,6 +47,12 @@ class Prediction:
     probabilities: tuple[float, ...]
     model_input: np.ndarray = field(repr=False)  # (32, 32) in [0, 1], ink = 1: what the network saw
     maps: dict[str, np.ndarray] | None = field(default=None, repr=False)  # every stage, C1..OUTPUT, when asked
+    network_digit: int | None = None  # read with a writer's examples: what the network alone reads (lenet.adapt)
+
+    @property
+    def adapted(self) -> bool:
+        """Whether the writer's examples changed the digit from the network's own reading."""
+        return self.network_digit is not None and self.network_digit != self.digit
 
     def top(self, k: int = 3) -> list[tuple[int, float]]:
         """The k most probable digits with their probabilities, best first."""
@@ -150,9 +156,12 @@ class Classifier:
             raise CheckpointError(f"{e} ({WEIGHTS_ENV} names it: fix it, or unset it for the bundled weights.)") from e
         return cls(model, meta)
 
-    def predict(self, image: Any, maps: bool = False) -> Prediction:
-        """Classify one image; with ``maps=True`` also return every stage's activations (C1..OUTPUT)."""
-        return self.classify_input(to_model_input(image), maps)
+    def predict(self, image: Any, maps: bool = False, examples: Any = None) -> Prediction:
+        """Classify one image; with ``maps=True`` also return every stage's activations (C1..OUTPUT); ``examples``,
+        the writer's own digits ``[{"strokes": [...], "digit": 4}, ...]``, adapt the reading (``lenet.adapt``)."""
+        memory = adapt.memory_of(self, examples)
+        pred = self.classify_input(to_model_input(image), maps)
+        return pred if memory is None else adapt.adapt_prediction(self.model, pred, *memory)
 
     def classify_input(self, x: np.ndarray, maps: bool = False) -> Prediction:
         """Classify one already-preprocessed (32, 32) input in [0, 1], as ``predict`` does after preprocessing."""
@@ -166,17 +175,20 @@ class Classifier:
             probs = torch.softmax(logits, dim=1)[0].numpy()
         return _prediction(probs, x, found)
 
-    def read_number(self, image: Any, maps: bool = False) -> NumberReading:
+    def read_number(self, image: Any, maps: bool = False, examples: Any = None) -> NumberReading:
         """Read a whole number (digits left to right) from anything ``predict`` takes; see ``lenet.number``.
 
-        One digit found reads exactly as ``predict`` reads the whole input (the same model input).
+        One digit found reads exactly as ``predict`` reads the whole input (the same model input). ``examples``
+        adapt each digit's reading as in ``predict``; the split into digits stays the network's.
         """
+        memory = adapt.memory_of(self, examples)
         found = number.split(image, lambda inputs: np.array([p.confidence for p in self.predict_inputs(inputs)]))
         if maps:
             digits = tuple(self.classify_input(x, maps) for x in found.inputs)
         else:  # one forward pass for all the digits, as for one
             digits = tuple(self.predict_inputs(np.stack(found.inputs)))
-        return NumberReading("".join(str(p.digit) for p in digits), digits, found.boxes)
+        reading = NumberReading("".join(str(p.digit) for p in digits), digits, found.boxes)
+        return reading if memory is None else adapt.adapt_reading(self, reading, memory)
 
     def predict_batch(self, images: Sequence[Any]) -> list[Prediction]:
         """Classify many images in one forward pass; any bad image raises, naming its index."""

@@ -139,8 +139,10 @@ class _Pieces:
     wide_from: float  # digits wider than this (in digit heights) are penalised
     slack: float  # the ink's stroke width: ink boxes reach half of it beyond the pen's path on each side
     whole_input: Callable[[], np.ndarray]  # the whole input's model input, exactly as predict makes it
-    to_input: Callable[[list], np.ndarray]  # some pieces' parts -> their (32, 32) model input
+    to_input: Callable[[list], np.ndarray]  # some pieces' parts -> their (32, 32) model input, as a candidate
     to_box: Callable[[np.ndarray], tuple[float, float, float, float]]  # a box -> the input's coordinates
+    # A chosen digit's parts -> its model input as predict makes it (None: the candidate's is already that).
+    digit_input: Callable[[list], np.ndarray] | None = None
 
 
 def split(x: Any, confidences: Confidences) -> Split:
@@ -149,6 +151,8 @@ def split(x: Any, confidences: Confidences) -> Split:
     groups, candidates = _segment(confidences, found)
     if len(groups) == 1:  # one digit: the whole drawing's input, as predict makes it
         inputs = [found.whole_input()]
+    elif found.digit_input is not None:  # each digit as predict reads its strokes alone, not the cheap candidate
+        inputs = [found.digit_input(_parts(found, g)) for g in groups]
     else:  # the inputs the split was chosen on (an unreadable one raises its error here)
         inputs = [
             _first(candidates.get((g.start, g.stop)), lambda g=g: found.to_input(_parts(found, g))) for g in groups
@@ -201,6 +205,7 @@ def _stroke_pieces(drawing: strokes_.Drawing) -> _Pieces:
         # a digit's strokes drawn by the one renderer, as predict draws them
         to_input=lambda parts: drawn_to_model_input(strokes_.fit(parts, CANDIDATE_PX, CANDIDATE_JOINS)),
         to_box=lambda b: tuple(float(v) for v in b),
+        digit_input=lambda parts: strokes_to_model_input(strokes_.Drawing(tuple(parts), drawing.width, drawing.height)),
     )
 
 

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
+from . import corrections
 from .card import write_model_card
 from .data import DEFAULT_DATA_DIR, DataError, ensure_mnist, md5_of, mnist_inputs, read_idx
 from .evaluate_mnist import score
@@ -69,6 +70,7 @@ class TrainConfig:
     pen_fold: int | None = None
     pen_repeats: int = 3
     threads: int | None = None
+    corrections: Path | None = None
     out: Path = field(default_factory=default_out)
 
 
@@ -173,6 +175,11 @@ def training_set(cfg: TrainConfig, raw: dict[str, np.ndarray], log=print) -> tup
             "heldout_writers": sorted({ds.writer(int(i)) for i in held_idx}),
             "fold": None if cfg.pen_fold is None else f"{cfg.pen_fold} of {cfg.pen_folds}",
         }
+    if cfg.corrections:  # users' corrections collected by the app (lenet.corrections)
+        inputs, digits, info["corrections"] = corrections.training_inputs(cfg.corrections)
+        log(f"{len(digits)} corrections from {cfg.corrections}")
+        parts.append(inputs)
+        targets.append(digits)
     x = torch.from_numpy(np.concatenate(parts))[:, None]
     y = torch.from_numpy(np.concatenate(targets).astype(np.int64))
     return x, y, info
@@ -230,7 +237,12 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
         history.append({"epoch": epoch, "loss": round(total_loss / seen, 5), "test_accuracy": acc})
         log(f"epoch {epoch}/{cfg.epochs}: loss {total_loss / seen:.4f}, MNIST test accuracy {acc:.4%}")
 
-    config = {k: (_shown(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()}
+    # A run without corrections records the recipe as before they existed, so recipes stay comparable.
+    config = {
+        k: (_shown(v) if isinstance(v, Path) else v)
+        for k, v in asdict(cfg).items()
+        if k != "corrections" or v is not None
+    }
     metrics = {
         "mnist_test": evaluate(model, test_in, test_y),
         "history": history,
@@ -351,6 +363,8 @@ FLAG_HELP = {
     "pen_fold": "hold this fold's writers out of training, to measure accuracy on unseen writers (default: none)",
     "threads": "torch CPU threads (default: torch's choice, the number of cores)",
     "pen_repeats": "how many differently rendered canvases of each training pen digit",
+    "corrections": "a folder of users' corrections (the app's LENET_CORRECTIONS_DIR) to train on too, checked and "
+    "deduplicated; metrics.json records their count and checksum (default: none)",
     "out": "checkpoint path; metrics.json and README.md go beside it (default: a new runs/<timestamp>/lenet.pt: "
     "the bundled weights are replaced only when this names weights/lenet.pt)",
 }
@@ -363,7 +377,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         default = getattr(DEFAULTS, name)
         ints = ("epochs", "batch_size", "seed", "limit", "pen_repeats", "pen_folds", "pen_fold", "threads")
         kind = int if name in ints else None
-        kind = kind or (Path if name in ("data_dir", "pen_digits", "out") else float)
+        kind = kind or (Path if name in ("data_dir", "pen_digits", "corrections", "out") else float)
         shown = "all" if name == "limit" else ("none" if default is None else default)
         help_text = FLAG_HELP[name] + ("" if "(default" in FLAG_HELP[name] else f" (default: {shown})")
         p.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=help_text)
