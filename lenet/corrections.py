@@ -52,7 +52,7 @@ def correction_line(strokes: Any, digit: Any, network_digit: Any, now: float | N
     """One correction as a JSON line; bad input raises a ValueError saying what to send."""
     (example,) = adapt.parse_examples([{"strokes": strokes, "digit": _digit(digit, "digit")}])
     entry = {
-        "strokes": adapt.compact(list(example.drawing.strokes)),
+        "strokes": adapt.compact(list(example.drawing().strokes)),
         "digit": digit,
         "network_digit": _digit(network_digit, "network_digit"),
         "time": round(time.time() if now is None else now, 3),
