@@ -28,9 +28,9 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_cache_folder, get_upload_folder, is_in_or_equal
 from pydantic import model_validator
 
-from lenet import BlankImageError, Classifier, NumberReading, Prediction, corrections, strokes
+from lenet import BlankImageError, Classifier, NumberReading, Prediction, adapt, corrections, strokes
 from serving import Lanes, Page, install_body_cap
-from ui import DigitStrip, NetworkView, PixelImage, StrokePad
+from ui import DigitStrip, NetworkView, PixelImage, StrokePad, TeachRow
 from ui.pad import BRUSH
 from ui.strip import Pick
 
@@ -98,10 +98,17 @@ def label_value(pred: Prediction) -> dict[str, float]:
     return {str(d): p for d, p in enumerate(pred.probabilities)}
 
 
+def taught(pred: Prediction) -> str:
+    """What the writer's examples did to a reading, for the status line ("" when they changed nothing)."""
+    if not pred.adapted:
+        return ""
+    return f" Taught: from your earlier {pred.digit}s; the network alone reads {pred.network_digit}."
+
+
 def shown(pred: Prediction) -> tuple[Any, ...]:
     """The outputs for one prediction made with maps=True: label, network input, network view, status."""
     network_input = (pred.model_input * 255).round().astype(np.uint8)  # (32, 32), ink = white, as MNIST
-    status = f"The network reads **{pred.digit}** ({pred.confidence:.0%} sure)."
+    status = f"The network reads **{pred.digit}** ({pred.confidence:.0%} sure).{taught(pred)}"
     return label_value(pred), network_input, NetworkView.value_of(pred), status
 
 
@@ -116,7 +123,7 @@ def number_status(reading: NumberReading, shown_index: int, picked: bool) -> str
     which = "picked" if picked else "the last drawn: pick another below the pad"
     return (
         f"The network reads **{reading.text}**. The top 3 and the maps show digit {shown_index + 1} of "
-        f"{len(reading.digits)}, a **{pred.digit}** ({pred.confidence:.0%} sure; {which})."
+        f"{len(reading.digits)}, a **{pred.digit}** ({pred.confidence:.0%} sure; {which}).{taught(pred)}"
     )
 
 
@@ -180,32 +187,57 @@ def uploaded_path(file: Any) -> str:
     return path
 
 
-def read_pad(value: Any) -> tuple[Any, ...]:
-    """While drawing and at pen-up: the pad's strokes -> all the Draw tab's outputs (see ``read_drawing``);
-    a blank pad clears them and shows the hint. The pad's update tells it which send was answered."""
-    *outputs, pad, kept = pad_outputs(value)
-    return (*outputs, StrokePad.acknowledge(pad, value), kept)
+def read_pad(value: Any, examples: Any = None) -> tuple[Any, ...]:
+    """While drawing and at pen-up: the pad's strokes, and the writer's examples the page keeps (``TeachRow``),
+    -> all the Draw tab's outputs (see ``read_drawing``); a blank pad clears them and shows the hint. The pad's
+    update tells it which send was answered; the correction row's, what the reading is made of."""
+    refused = ""
+    try:
+        adapt.parse_examples(examples or [])
+    except ValueError as e:  # junk in the page's storage: read without it, and say how to clear it
+        examples, refused = None, f" ⚠️ Your saved handwriting was refused ({e}): tap Forget my handwriting."
+    *outputs, pad, kept, row = pad_outputs(value, examples)
+    if refused:
+        outputs[3] += refused
+    return (*outputs, StrokePad.acknowledge(pad, value), kept, row)
 
 
-def pad_outputs(value: Any) -> tuple[Any, ...]:
-    """The pad's strokes -> the Draw tab's outputs (``read_pad`` without the answer to the pad)."""
+def pad_outputs(value: Any, examples: Any = None) -> tuple[Any, ...]:
+    """The pad's strokes -> the Draw tab's outputs and the correction row's update (``read_pad`` without the
+    answer to the pad)."""
+    nothing = TeachRow.show([], -1)
     if not value or (isinstance(value, dict) and not value.get("strokes")):
-        return cleared_drawing(DRAW_HINT)  # nothing drawn yet, or Clear
+        return (*cleared_drawing(DRAW_HINT), nothing)  # nothing drawn yet, or Clear
     try:
         if not strokes.is_strokes(value):
             strokes.parse(value)  # raises, saying what to send (a string must never be read as a file path)
-        return read_drawing(CLASSIFIER.read_number(value, maps=True))
+        reading = CLASSIFIER.read_number(value, maps=True, examples=examples or None)
+        return (*read_drawing(reading), teach_update(value, reading))
     except BlankImageError:
-        return cleared_drawing(DRAW_HINT)
+        return (*cleared_drawing(DRAW_HINT), nothing)
     except ValueError as e:
-        return cleared_drawing(f"⚠️ {e}")
+        return (*cleared_drawing(f"⚠️ {e}"), nothing)
+
+
+def teach_update(value: Any, reading: NumberReading) -> dict[str, Any]:
+    """What the correction row needs to turn this reading into examples: each digit's strokes (compact) and the
+    digit read, the last drawn selected. Nothing is stored here: the page keeps what it is sent."""
+    drawn = strokes.parse(value).strokes
+    boxes = np.array([[s[:, 0].min(), s[:, 1].min(), s[:, 0].max(), s[:, 1].max()] for s in drawn])
+    centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+    pending = []
+    for pred, (x0, y0, x1, y1) in zip(reading.digits, reading.boxes, strict=True):
+        inside = [s for s, (cx, cy) in zip(drawn, centres, strict=True) if x0 <= cx <= x1 and y0 <= cy <= y1]
+        pending.append({"strokes": adapt.compact(inside or drawn), "digit": pred.digit, "adapted": pred.adapted})
+    return TeachRow.show(pending, len(pending) - 1)
 
 
 def pick_digit(pick: Pick | None, reading: NumberReading | None) -> tuple[Any, ...]:
-    """A digit picked in the strip -> its label, input, network view and status, from the reading kept."""
+    """A digit picked in the strip -> its label, input, network view and status, from the reading kept, and the
+    correction row now corrects that digit."""
     if reading is None or pick is None or pick.reading != reading_key(reading) or pick.index >= len(reading.digits):
-        return (gr.skip(),) * 4  # a pick from a strip a newer reading has replaced: nothing to change
-    return shown_digit(reading, pick.index, picked=True)
+        return (gr.skip(),) * 5  # a pick from a strip a newer reading has replaced: nothing to change
+    return (*shown_digit(reading, pick.index, picked=True), gr.update(selected=pick.index))
 
 
 def digits_json(reading: NumberReading) -> list[dict[str, Any]]:
@@ -296,9 +328,9 @@ def read_number(file: dict | None) -> dict[str, Any]:
     return {"text": reading.text, "digits": digits_json(reading)}
 
 
-def show_draw_tab(value: Any) -> tuple[Any, ...]:
+def show_draw_tab(value: Any, examples: Any = None) -> tuple[Any, ...]:
     """The Draw tab shown again: the outputs show the pad's reading again (the upload's was there), or its hint."""
-    return read_pad(value)
+    return read_pad(value, examples)
 
 
 def show_upload_tab(file: dict | None) -> tuple[Any, ...]:
@@ -379,6 +411,8 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 status = gr.Markdown(DRAW_HINT, elem_id="status")
                 label = gr.Label(num_top_classes=3, label="Top 3", elem_id="prediction")
+                # The writer's examples, kept in the browser only, go with every reading of the pad.
+                teach = TeachRow(elem_id="teach")
                 network_input = pixel_image("What the network sees: 32×32 input", "network-input")
         network = NetworkView(CLASSIFIER.model, elem_id="network", label="Inside the network")
         gr.Markdown(HOW_IT_WORKS)
@@ -389,10 +423,21 @@ def build() -> gr.Blocks:
         # join plus an event stream, which is what a remote user's round trips are made of.
         # The pad's own boxes are among the outputs: an update of its `boxes` only, never its value,
         # so its strokes stay and no new reading is triggered.
+        drawn = [*outputs, strip, pad, reading, teach]
         pad.input(
             PAD_LANES(read_pad),
-            pad,
-            [*outputs, strip, pad, reading],
+            [pad, teach],
+            drawn,
+            trigger_mode="always_last",
+            show_progress=outputs_progress,
+            api_visibility="private",
+            queue=False,
+        )
+        # A correction tapped, or Forget: the same drawing read again with the examples as they now are.
+        teach.input(
+            PAD_LANES(read_pad),
+            [pad, teach],
+            drawn,
             trigger_mode="always_last",
             show_progress=outputs_progress,
             api_visibility="private",
@@ -402,7 +447,7 @@ def build() -> gr.Blocks:
         strip.input(
             PAD_LANES(pick_digit),
             [strip, reading],
-            outputs,
+            [*outputs, teach],
             trigger_mode="always_last",
             show_progress=outputs_progress,
             api_visibility="private",
@@ -422,8 +467,8 @@ def build() -> gr.Blocks:
         # strokes read afresh, cheap; the upload read again, as a file reader), or its hint.
         draw_tab.select(
             PAD_LANES(show_draw_tab),
-            pad,
-            [*outputs, strip, pad, reading],
+            [pad, teach],
+            drawn,
             show_progress=outputs_progress,
             api_visibility="private",
             queue=False,

@@ -22,9 +22,9 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 import app
-from lenet import NumberReading
+from lenet import NumberReading, adapt
 from lenet.pen import compose_number, render
-from ui import DigitStrip, NetworkView, PixelImage, StrokePad
+from ui import DigitStrip, NetworkView, PixelImage, StrokePad, TeachRow
 from ui.pixels import png_data_uri
 from ui.strip import Pick
 
@@ -58,7 +58,8 @@ def assert_cleared(outputs: tuple, message_part: str) -> None:
     assert (label, network_input, network) == (None, None, None), "a guess was shown"
     assert message_part in status
     if len(outputs) > 4:  # the Draw tab's: no strip, no boxes, no reading kept
-        assert outputs[4:] == (None, StrokePad.show_boxes([]), None)
+        assert outputs[4:7] == (None, StrokePad.show_boxes([]), None)
+        assert outputs[7:] == (TeachRow.show([], -1),)  # nothing for the correction row to correct
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,7 @@ def test_import_builds_demo_without_launching() -> None:
 
 @pytest.mark.parametrize("name", ["seven", "three", "two", "eight"])
 def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: str) -> None:
-    label, network_input, network, status, strip, boxes, kept = app.read_pad(pad_value(digits[name]["strokes"]))
+    label, network_input, network, status, strip, boxes, kept, row = app.read_pad(pad_value(digits[name]["strokes"]))
     assert (strip, boxes, kept) == (None, StrokePad.show_boxes([]), None)  # one digit: no strip, no box
     digit = str(digits[name]["label"])
     assert max(label, key=label.get) == digit
@@ -129,7 +130,7 @@ def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: s
 @pytest.mark.parametrize("seq", [1, 41])
 def test_a_reading_answers_the_pads_send_by_its_seq(digits: dict, seq: int) -> None:
     value = {**number_value(digits, ["four", "two"]), "seq": seq}
-    *_, pad, kept = app.read_pad(value)
+    *_, pad, kept, _ = app.read_pad(value)
     assert pad == {**StrokePad.show_boxes(app.drawing_boxes(kept)), "ack": seq}  # the boxes, and no value
     assert app.read_pad({"strokes": [], "seq": seq})[5] == {**StrokePad.show_boxes([]), "ack": seq}  # Clear too
     # Without a usable seq (an API caller, an old page), no answer is made up.
@@ -191,13 +192,18 @@ def test_a_single_digit_shows_exactly_as_before(digits: dict, name: str) -> None
     outputs = app.read_pad(value)
     assert_same_outputs(outputs[:4], app.shown(app.CLASSIFIER.predict(value, maps=True)))  # what the page showed
     assert outputs[3] == f"The network reads **{digits[name]['label']}** ({max(outputs[0].values()):.0%} sure)."
-    assert outputs[4:] == (None, StrokePad.show_boxes([]), None)
+    assert outputs[4:7] == (None, StrokePad.show_boxes([]), None)
+    # The correction row gets the drawing to turn into an example: all its strokes, compacted, and the digit read.
+    row = outputs[7]
+    assert row["selected"] == 0 and [p["digit"] for p in row["pending"]] == [digits[name]["label"]]
+    assert row["pending"][0]["strokes"] == adapt.compact(value["strokes"])
 
 
 @pytest.mark.parametrize("names, text", [(["four", "two"], "42"), (["two", "zero", "two", "six"], "2026")])
 def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, names: list[str], text: str) -> None:
     value = number_value(digits, names)
-    label, network_input, network, status, strip, boxes, kept = app.read_pad(value)
+    label, network_input, network, status, strip, boxes, kept, row = app.read_pad(value)
+    assert [p["digit"] for p in row["pending"]] == [int(c) for c in text] and row["selected"] == len(text) - 1
     assert isinstance(kept, NumberReading) and kept.text == text
     assert f"**{text}**" in status and f"digit {len(text)} of {len(text)}" in status and "last drawn" in status
     # The label and the maps follow the last digit drawn, the rightmost here.
@@ -224,7 +230,7 @@ def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, nam
 
 
 def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dict, monkeypatch) -> None:
-    _, _, _, _, strip, _, kept = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
+    _, _, _, _, strip, _, kept, _ = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
 
     def no_reading(*args, **kwargs):
         raise AssertionError("a pick read the drawing again")
@@ -232,7 +238,8 @@ def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dic
     monkeypatch.setattr(app.CLASSIFIER, "read_number", no_reading)
     monkeypatch.setattr(app.CLASSIFIER, "predict", no_reading)
     picked = {**strip, "selected": 1}  # what strip.js sends after a click on the second digit
-    label, network_input, network, status = app.pick_digit(DigitStrip().preprocess(picked), kept)
+    label, network_input, network, status, row = app.pick_digit(DigitStrip().preprocess(picked), kept)
+    assert row == gr.update(selected=1)  # the correction row now corrects the picked digit
     assert max(label, key=label.get) == "0"
     assert "**2026**" in status and "digit 2 of 4, a **0**" in status and "picked" in status
     assert_same_outputs((label, network_input, network), app.shown(kept.digits[1])[:3])
@@ -241,16 +248,16 @@ def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dic
     key = strip["reading"]
     assert key == app.reading_key(kept)
     for pick, reading in [(Pick(4, key), kept), (None, kept), (Pick(0, key), None), (Pick(1, None), kept)]:
-        assert app.pick_digit(pick, reading) == (gr.skip(),) * 4
+        assert app.pick_digit(pick, reading) == (gr.skip(),) * 5
 
 
 def test_a_pick_made_on_a_strip_a_newer_reading_replaced_is_ignored(digits: dict) -> None:
-    *_, old_strip, _, old = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
-    *_, new_strip, _, new = app.read_pad(number_value(digits, ["four", "two", "seven"]))
+    *_, old_strip, _, old, _ = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
+    *_, new_strip, _, new, _ = app.read_pad(number_value(digits, ["four", "two", "seven"]))
     assert old_strip["reading"] != new_strip["reading"]
     # The click landed on the old strip (index 3, the 6) after the server kept the new reading (3 digits).
     stale = DigitStrip().preprocess({**old_strip, "selected": 1})
-    assert app.pick_digit(stale, new) == (gr.skip(),) * 4  # not the new reading's digit 2, under the old strip
+    assert app.pick_digit(stale, new) == (gr.skip(),) * 5  # not the new reading's digit 2, under the old strip
     fresh = DigitStrip().preprocess({**new_strip, "selected": 1})
     assert "digit 2 of 3" in app.pick_digit(fresh, new)[3]
 
@@ -487,9 +494,13 @@ def test_a_mounted_app_reads_only_uploads() -> None:
 
 def test_the_page_is_wired_as_the_issue_asks() -> None:
     fns = {fn.name: fn for fn in app.demo.fns.values()}
-    reading = fns["read_pad"]
-    pad = reading.inputs[0]
-    assert isinstance(pad, StrokePad) and pad.elem_id == "sketchpad"
+    pad = next(b for b in app.demo.blocks.values() if isinstance(b, StrokePad))
+    teach = next(b for b in app.demo.blocks.values() if isinstance(b, TeachRow))
+    readings = {fn.targets[0][0]: fn for fn in app.demo.fns.values() if fn.name == "read_pad"}
+    reading, teaching = readings[pad._id], readings[teach._id]
+    assert pad.elem_id == "sketchpad" and reading.inputs == teaching.inputs == [pad, teach]
+    # A correction or Forget reads the same drawing again, with the same outputs; the row is one of them.
+    assert teaching.outputs == reading.outputs and reading.outputs[7] is teach and teaching.queue is False
     assert [t[1] for t in reading.targets] == ["input"]  # the pad's own trigger("input"), once per send
     assert reading.trigger_mode == "always_last" and reading.show_progress == "hidden"
     assert reading.queue is False  # one HTTP request per reading
@@ -508,7 +519,7 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
     assert isinstance(strip, DigitStrip) and strip.elem_id == "digits" and reading.outputs[5] is pad
     assert isinstance(kept, gr.State)
     picking = fns["pick_digit"]
-    assert picking.inputs == [strip, kept] and picking.outputs == reading.outputs[:4]
+    assert picking.inputs == [strip, kept] and picking.outputs == [*reading.outputs[:4], teach]
     assert [t[1] for t in picking.targets] == ["input"] and picking.queue is False
     assert picking.api_visibility == "private" and picking.show_progress == "hidden"
     ids = {getattr(b, "elem_id", None): b for b in app.demo.blocks.values()}

@@ -100,7 +100,7 @@ function run(value) {
   const total = e.reduce((a, b) => a + b, 0);
   return {
     INPUT: x, C1: c1, S2: s2, C3: c3, S4: s4, F5: f5, F6: f32(value.F6), OUTPUT: out,
-    probs: e.map((v) => v / total), diff, digit: value.digit,
+    probs: e.map((v) => v / total), diff, digit: value.digit, network: value.network_digit,
   };
 }
 
@@ -336,7 +336,7 @@ function drawOutput() {
     const p = state ? state.probs[d] : 0;
     li.querySelector("i").style.width = `${(100 * p).toFixed(1)}%`;
     li.querySelector(".p").textContent = state ? `${(100 * p).toFixed(1)}%` : "";
-    li.classList.toggle("best", !!state && d === state.digit);
+    li.classList.toggle("best", !!state && d === (state.network ?? state.digit)); // the network's own best
     li.classList.toggle("marked", (marks.OUTPUT || []).includes(d));
   });
 }
@@ -595,7 +595,10 @@ function show() {
   root.dataset.digit = state ? String(state.digit) : "";
   root.dataset.input = state ? value.x : "";
   agree.textContent = state
-    ? `C1–S4 are computed in your browser from the same weights; its F5 agrees with PyTorch's to ${state.diff.toExponential(1)}.`
+    ? `C1–S4 are computed in your browser from the same weights; its F5 agrees with PyTorch's to ${state.diff.toExponential(1)}.` +
+      (state.network !== undefined
+        ? ` The network alone reads ${state.network}; your earlier drawings made it ${state.digit}.`
+        : "")
     : "";
   if (state && focus) inspect(); // the unit inspected follows the drawing
   else {

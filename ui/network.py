@@ -103,6 +103,8 @@ def value_of(pred: Prediction) -> dict[str, Any]:
     # A bit per pixel (1 = its value follows), then the float32 values of those pixels in order.
     packed = np.packbits(ink, bitorder="little").tobytes() + np.ascontiguousarray(x[ink], dtype="<f4").tobytes()
     value: dict[str, Any] = {"x": base64.b64encode(packed).decode("ascii"), "digit": pred.digit}
+    if pred.adapted:  # the writer's examples changed the reading; the stages shown are the network's own
+        value["network_digit"] = pred.network_digit
     for name in SENT_STAGES:
         value[name] = _f32(pred.maps[name].reshape(-1))
     return value
