@@ -349,6 +349,45 @@ def network_view() -> str:
     )
 
 
+ADAPT_COMMAND = "python -m lenet.evaluate --adapt --weights runs/cv/0/lenet.pt --record weights/adapt.json"
+
+
+def adapt_figures() -> str:
+    record = load(WEIGHTS / "adapt.json")
+    if record is None:
+        return missing(WEIGHTS / "adapt.json", ADAPT_COMMAND)
+    careful, careless, timing = record["careful"], record["careless"], record["timing"]
+    s, half = careful["streams"], careful["last_half"]
+    orders = record["over_orders"]
+    return (
+        "\n".join(
+            [
+                f"From `{record['command']}`: {record['n_writers']} unseen writers, {s['digits']:,} digits, "
+                f"{record['models']} cross-validation model(s).",
+                "",
+                "| measure | weights alone | with the writer's examples | errors |",
+                "|---|---|---|---|",
+                f"| stream accuracy | {pct(s['weights_alone_accuracy'])} ({s['weights_alone_errors']} errors) | "
+                f"{pct(s['adapted_accuracy'])} ({s['adapted_errors']} errors; {s['fixed']} fixed, {s['broken']} "
+                f"broken) | {s['error_reduction']:.0%} fewer |",
+                f"| each writer's last half | {pct(half['weights_alone_accuracy'])} | {pct(half['adapted_accuracy'])}"
+                f" | {half['error_reduction']:.0%} fewer |",
+                f"| {record['careless_fraction']:.0%} of corrections wrong | "
+                f"{pct(careless['streams']['weights_alone_accuracy'])} | "
+                f"{pct(careless['streams']['adapted_accuracy'])} | {careless['streams']['error_reduction']:.0%} "
+                "fewer |",
+                "",
+                f"Over {orders['orders']} stream orders: {orders['careful']['error_reduction']:.0%} fewer errors. "
+                f"One reading with {timing['examples']} examples took {timing['reading_ms_with_examples']:.1f} ms "
+                f"against {timing['reading_ms_no_examples']:.1f} ms with none ({timing['time_ratio']:.2f}×; the "
+                f"first, before the examples' features are cached, {timing['first_reading_ms_with_examples']:.0f} "
+                f"ms); a request carrying {timing['examples']} examples is {timing['request_bytes']:,} bytes.",
+            ]
+        )
+        + "\n"
+    )
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "headline": headline,
     "accuracy-table": accuracy_table,
@@ -364,6 +403,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "load": load_test,
     "soak": soak,
     "network-view": network_view,
+    "adapt": adapt_figures,
 }
 
 
