@@ -1,12 +1,12 @@
 // The network view, run by gr.HTML's js_on_load with `element`, `props` and `watch`.
-// props.net (sent once with the page): the stages (names, shapes, what each does), every weight and
+// window.lenetNetwork (sent once with the page, in its head): the stages (names, shapes, what each does), every weight and
 // bias as base64 float32, and LeNet's source with each line tagged with its stage (ui/network.py).
 // props.value (each reading): the normalised 32x32 input exactly as the network received it, and
 // PyTorch's F5, F6 and OUTPUT. The maps C1..S4 are recomputed here from that input and the weights,
 // so a reading carries no maps; the inspector explains any unit from what the page holds, without
 // a request. Every listener sits on the view's own elements, so they go when it does.
 
-const net = props.net;
+const net = window.lenetNetwork;
 const N = net.input_size; // 32
 const STAGE = Object.fromEntries(net.stages.map((s) => [s.name, s]));
 
@@ -247,16 +247,45 @@ let marks = {}; // stage -> boxes to draw: [{k, i0, j0, i1, j1}] (inclusive), or
 // Colour tables, so painting a map is a lookup per pixel.
 const HEAT = Array.from({ length: 256 }, (_, t) => heat(t / 255));
 const DIVERGING = Array.from({ length: 511 }, (_, t) => diverging((t - 255) / 255));
-const bases = {}; // stage -> the maps and kernels painted for the current reading, without marks
+const bases = {}; // stage -> its ImageData for the current reading (maps and kernels), without marks
+const kernelLayers = {}; // stage -> an ImageData holding only its kernels: the weights never change
 
-// Paint a stage's maps (and its kernels) once per reading; marks are drawn over a copy.
+// Fill a cell's unit (i, j) as a scale x scale block of one colour, straight into the canvas's pixels.
+function block(data, width, cell, i, j, rgb) {
+  const s = cell.scale;
+  for (let dy = 0; dy < s; dy++) {
+    let o = ((Math.floor(cell.y) + i * s + dy) * width + cell.x + j * s) * 4;
+    for (let dx = 0; dx < s; dx++, o += 4) {
+      data[o] = rgb[0];
+      data[o + 1] = rgb[1];
+      data[o + 2] = rgb[2];
+      data[o + 3] = 255;
+    }
+  }
+}
+
+function kernelLayer(name) {
+  if (kernelLayers[name]) return kernelLayers[name];
+  const { canvas, layout } = views[name];
+  const img = new ImageData(canvas.width, canvas.height);
+  const L = LAYOUT[name];
+  if (L.kernels) {
+    const w = W[STAGE[name].layer].w;
+    const top = peak(w);
+    for (const cell of layout.cells.filter((c) => c.kind === "kernel"))
+      for (let p = 0; p < 9; p++) {
+        const v = w[(cell.k * L.kernels.per + cell.c) * 9 + p];
+        block(img.data, canvas.width, cell, Math.floor(p / 3), p % 3, DIVERGING[255 + Math.round((255 * v) / top)]);
+      }
+  }
+  return (kernelLayers[name] = img);
+}
+
+// Paint a stage's maps once per reading, as pixels; marks are drawn over it.
 function paint(name) {
   const { canvas, layout } = views[name];
-  const base = new OffscreenCanvas(canvas.width, canvas.height);
-  const ctx = base.getContext("2d");
-  ctx.imageSmoothingEnabled = false;
+  const img = new ImageData(new Uint8ClampedArray(kernelLayer(name).data), canvas.width, canvas.height);
   const values = state ? state[name] : null;
-  const L = LAYOUT[name];
   const hi = values ? peak(values) : 1;
   let lo = 0;
   let top = 1;
@@ -264,40 +293,27 @@ function paint(name) {
     lo = Math.min(...values);
     top = Math.max(...values);
   }
-  const layer = STAGE[name] && STAGE[name].layer;
-  const wpeak = layer && L.kernels ? peak(W[layer].w) : 1;
   for (const cell of layout.cells) {
+    if (cell.kind !== "map") continue;
     const side = cell.side;
-    const img = new ImageData(side, side);
-    const d = img.data;
     for (let p = 0; p < side * side; p++) {
       let rgb;
-      if (cell.kind === "kernel") {
-        const w = W[layer].w[(cell.k * L.kernels.per + cell.c) * 9 + p];
-        rgb = DIVERGING[255 + Math.round((255 * w) / wpeak)];
-      } else if (!values) rgb = HEAT[0];
+      if (!values) rgb = HEAT[0];
       else if (name === "INPUT") {
         const g = Math.round((255 * (values[p] - lo)) / (top - lo || 1));
         rgb = [g, g, g];
       } else rgb = HEAT[Math.min(255, Math.round((255 * values[cell.k * side * side + p]) / hi))];
-      d[4 * p] = rgb[0];
-      d[4 * p + 1] = rgb[1];
-      d[4 * p + 2] = rgb[2];
-      d[4 * p + 3] = 255;
+      block(img.data, canvas.width, cell, Math.floor(p / side), p % side, rgb);
     }
-    const tmp = new OffscreenCanvas(side, side);
-    tmp.getContext("2d").putImageData(img, 0, 0);
-    ctx.drawImage(tmp, cell.x, cell.y, side * cell.scale, side * cell.scale); // crisp pixels
   }
-  bases[name] = base;
+  bases[name] = img;
 }
 
 function drawMaps(name) {
   const { canvas, layout } = views[name];
   if (!bases[name]) paint(name);
   const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(bases[name], 0, 0);
+  ctx.putImageData(bases[name], 0, 0);
   ctx.strokeStyle = "#f97316";
   ctx.lineWidth = 1.5;
   for (const m of marks[name] || []) {
@@ -588,6 +604,7 @@ codeBox.addEventListener("click", codeLine);
 // -- each reading ----------------------------------------------------------------------------------
 
 function show() {
+  const t0 = performance.now();
   const value = props.value;
   state = value && value.x ? run(value) : null;
   for (const name of Object.keys(bases)) delete bases[name];
@@ -609,6 +626,7 @@ function show() {
       pinned = false;
     }
   }
+  root.dataset.ms = (performance.now() - t0).toFixed(2); // this reading's forward pass and drawing, in the page
 }
 
 watch("value", show);

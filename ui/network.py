@@ -3,7 +3,7 @@
 A ``gr.HTML`` component like the pad: ``network.js`` beside this file draws the stages and runs the
 inspector, ``network.css`` lays them out. What it shows is read from the model, never written here:
 
-- at page load, once (the component's ``net`` prop): the stages' names, shapes and descriptions
+- at page load, once (a script in the page's head, ``window.lenetNetwork``): the stages' names, shapes and descriptions
   (``lenet.model.STAGES``), every weight and bias as float32, and the source of ``LeNet`` with each
   line of ``forward`` tagged with its stage;
 - with each reading (its value, ``NetworkView.value_of(prediction)``, a few KB): the normalised
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import inspect
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from lenet.model import INPUT_SIZE, STAGES
 HERE = Path(__file__).resolve().parent
 JS = (HERE / "network.js").read_text(encoding="utf-8")
 CSS = (HERE / "network.css").read_text(encoding="utf-8")
+NET_GLOBAL = "lenetNetwork"  # the page's global holding what ``describe`` sends (see NetworkView.__init__)
 SENT_STAGES = ("F5", "F6", "OUTPUT")  # PyTorch's own values, sent with each reading; the maps are recomputed
 STAGE_TAG = re.compile(r"#\s*(" + "|".join(STAGES) + r")\b")
 # The template is static: the JS fills it, so a new value never replaces the canvases (gr.HTML only
@@ -114,15 +116,17 @@ class NetworkView(gr.HTML):
     """The whole network for one reading: all seven stages, the learned filters, the inspector and the code."""
 
     def __init__(self, model: LeNet, **kwargs: Any) -> None:
-        # A plain attribute too: gr.HTML looks its subclass's parameters up by name when it builds the config.
-        self.net = describe(model)
+        # The weights go once, with the page, as a script in its <head> (gr.HTML runs it before js_on_load),
+        # not as a prop: Gradio compares and copies a component's props on every update, and a reading would
+        # then drag 81,194 weights through that each time.
+        net = json.dumps(describe(model), separators=(",", ":")).replace("</", "<\\/")
         super().__init__(
             value=None,
             html_template=TEMPLATE,
             css_template=CSS,
             js_on_load=JS,
             apply_default_css=False,
-            net=self.net,
+            head=f"<script>window.{NET_GLOBAL} = {net};</script>",
             **kwargs,
         )
 
