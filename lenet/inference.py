@@ -182,7 +182,9 @@ class Classifier:
         adapt each digit's reading as in ``predict``; the split into digits stays the network's.
         """
         memory = adapt.memory_of(self, examples)
-        found = number.split(image, lambda inputs: np.array([p.confidence for p in self.predict_inputs(inputs)]))
+        found = number.split(
+            image, lambda inputs: np.array([p.confidence for p in self.predict_inputs(inputs)]), memory is not None
+        )
         if maps:
             digits = tuple(self.classify_input(x, maps) for x in found.inputs)
         else:  # one forward pass for all the digits, as for one

@@ -145,13 +145,15 @@ class _Pieces:
     digit_input: Callable[[list], np.ndarray] | None = None
 
 
-def split(x: Any, confidences: Confidences) -> Split:
-    """Split anything ``Classifier.predict`` takes into digits; ``confidences`` scores candidate inputs."""
+def split(x: Any, confidences: Confidences, exact: bool = False) -> Split:
+    """Split anything ``Classifier.predict`` takes into digits; ``confidences`` scores candidate inputs. With
+    ``exact``, each digit of a drawing is drawn again as ``predict`` draws its strokes alone, not taken from the
+    cheaper candidate it was chosen on (a writer's examples are compared with drawings made that way)."""
     found = _stroke_pieces(strokes_.parse(x)) if strokes_.is_strokes(x) else _image_pieces(x)
     groups, candidates = _segment(confidences, found)
     if len(groups) == 1:  # one digit: the whole drawing's input, as predict makes it
         inputs = [found.whole_input()]
-    elif found.digit_input is not None:  # each digit as predict reads its strokes alone, not the cheap candidate
+    elif exact and found.digit_input is not None:  # each digit as predict draws its strokes alone
         inputs = [found.digit_input(_parts(found, g)) for g in groups]
     else:  # the inputs the split was chosen on (an unreadable one raises its error here)
         inputs = [
