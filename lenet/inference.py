@@ -182,9 +182,7 @@ class Classifier:
         adapt each digit's reading as in ``predict``; the split into digits stays the network's.
         """
         memory = adapt.memory_of(self, examples)
-        found = number.split(
-            image, lambda inputs: np.array([p.confidence for p in self.predict_inputs(inputs)]), memory is not None
-        )
+        found = number.split(image, self._confidences, memory is not None)
         if maps:
             digits = tuple(self.classify_input(x, maps) for x in found.inputs)
         else:  # one forward pass for all the digits, as for one
@@ -201,6 +199,12 @@ class Classifier:
             except ValueError as e:
                 raise type(e)(f"image {i}: {e}") from e
         return self.predict_inputs(np.stack(inputs)) if inputs else []
+
+    def _confidences(self, inputs: np.ndarray) -> np.ndarray:
+        """The top probability of each of (N, 32, 32) inputs, as ``predict_inputs`` gives it: a split's scores."""
+        with torch.inference_mode():
+            logits = self.model(torch.from_numpy(normalize(inputs))[:, None])
+            return torch.softmax(logits, dim=1).max(dim=1).values.numpy()
 
     def predict_inputs(self, inputs: np.ndarray) -> list[Prediction]:
         """Classify already-preprocessed (N, 32, 32) inputs in [0, 1] in one forward pass."""

@@ -446,14 +446,17 @@ def _segment(confidences: Confidences, found: _Pieces) -> tuple[list[range], dic
     n = len(pieces)
     if n == 1:  # one piece, one digit: nothing to choose
         return [range(1)], {}
-    boxes = np.stack([p.box for p in pieces])
+    boxes = [tuple(float(v) for v in p.box) for p in pieces]  # plain floats: tiny boxes, many runs
     runs, geometry = [], {}
     for i in range(n):
+        box = boxes[i]
         for j in range(i + 1, min(i + found.max_group, n) + 1):
-            box = _box(list(boxes[i:j]))
-            if j - i > 1 and box[2] - box[0] > MAX_WIDTH * height:
-                break  # wider still with more pieces
-            penalty = _shape_penalty(pieces[i:j], box, height, found.slack, found.wide_from)
+            if j - i > 1:
+                b = boxes[j - 1]
+                box = (min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3]))
+                if box[2] - box[0] > MAX_WIDTH * height:
+                    break  # wider still with more pieces
+            penalty = _shape_penalty(pieces[i:j], boxes[i:j], box, height, found.slack, found.wide_from)
             if j - i > 1 and penalty > HOPELESS:
                 continue  # not worth a pass through the network
             runs.append((i, j))
@@ -501,15 +504,29 @@ def _input_or_none(found: _Pieces, group: range) -> np.ndarray | None:
         return None
 
 
-def _shape_penalty(pieces: list[_Piece], box: np.ndarray, height: float, slack: float, wide_from: float) -> float:
-    """Nats against a run of pieces being one digit: too wide, too short, or made of pieces side by side."""
+def _shape_penalty(
+    pieces: list[_Piece], boxes: list[tuple], box: tuple, height: float, slack: float, wide_from: float
+) -> float:
+    """Nats against a run of pieces (``boxes`` theirs, ``box`` their union) being one digit: too wide, too
+    short, or made of pieces side by side."""
     width, tall = (box[2] - box[0]) / height, (box[3] - box[1]) / height
     penalty = WIDE_COST * max(0.0, width - wide_from) + SHORT_COST * max(0.0, SHORT_TO - tall)
-    for m in range(1, len(pieces)):
+    k = len(boxes)
+    if k == 1:
+        return penalty
+    # The left part's x-extent grows from the left, the right part's from the right: one pass each.
+    left, right = [boxes[0]] * k, [boxes[-1]] * k
+    for m in range(1, k):
+        a, b = left[m - 1], boxes[m]
+        left[m] = (min(a[0], b[0]), 0.0, max(a[2], b[2]), 0.0)
+    for m in range(k - 2, -1, -1):
+        a, b = right[m + 1], boxes[m]
+        right[m] = (min(a[0], b[0]), 0.0, max(a[2], b[2]), 0.0)
+    for m in range(1, k):
         if pieces[m].source == pieces[m - 1].source:
             continue
-        left, right = _box([p.box for p in pieces[:m]]), _box([p.box for p in pieces[m:]])
-        overlap = (min(left[2], right[2]) - max(left[0], right[0]) - slack) / height  # < 0: a gap between them
+        lo, hi = left[m - 1], right[m]
+        overlap = (min(lo[2], hi[2]) - max(lo[0], hi[0]) - slack) / height  # < 0: a gap between them
         penalty += SIDE_COST * max(0.0, SIDE_FROM - overlap)
     return penalty
 

@@ -192,8 +192,8 @@ def thin(points: np.ndarray, spacing: float) -> np.ndarray:
         return points
     arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
     bucket = np.floor(arc / spacing)
-    keep = np.flatnonzero(np.diff(bucket, prepend=-1) > 0)
-    return points[np.unique(np.concatenate([keep, [len(points) - 1]]))]
+    keep = np.flatnonzero(np.diff(bucket, prepend=-1) > 0)  # sorted, and holds 0
+    return points[keep] if keep[-1] == len(points) - 1 else points[np.append(keep, len(points) - 1)]
 
 
 def rasterize(drawing: Drawing, px: int = DRAWING_PX, joins: float = 0.25) -> np.ndarray | None:
