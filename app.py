@@ -146,25 +146,25 @@ def reading_key(reading: NumberReading) -> str:
 
 
 def read_drawing(reading: NumberReading) -> tuple[Any, ...]:
-    """A reading of the pad -> the page: label, input, network view, status, the strip, the pad's boxes, the reading.
+    """A reading of the pad -> the page: label, input, network view, status, the strip and the pad's boxes.
 
     One digit shows exactly as ``predict`` would: no strip, no box. A number shows its last drawn digit
     (the last in drawing order; read_number keeps a number's digits in the order they were drawn).
     """
     if len(reading.digits) == 1:
-        return (*shown(reading.digits[0]), None, StrokePad.show_boxes([]), None)
+        return (*shown(reading.digits[0]), None, StrokePad.show_boxes([]))
     last = len(reading.digits) - 1
     strip = DigitStrip.value_of(
         [(p.digit, p.confidence, (p.model_input * 255).round().astype(np.uint8)) for p in reading.digits],
         last,
         reading_key(reading),
     )
-    return (*shown_digit(reading, last), strip, StrokePad.show_boxes(drawing_boxes(reading)), reading)
+    return (*shown_digit(reading, last), strip, StrokePad.show_boxes(drawing_boxes(reading)))
 
 
 def cleared_drawing(message: str) -> tuple[Any, ...]:
-    """The Draw tab's outputs emptied, with a message in the status line: no strip, no boxes, no reading kept."""
-    return (*cleared(message), None, StrokePad.show_boxes([]), None)
+    """The Draw tab's outputs emptied, with a message in the status line: no strip, no boxes."""
+    return (*cleared(message), None, StrokePad.show_boxes([]))
 
 
 def upload_folders() -> list[Path]:
@@ -191,15 +191,21 @@ def read_pad(value: Any, examples: Any = None) -> tuple[Any, ...]:
     """While drawing and at pen-up: the pad's strokes, and the writer's examples the page keeps (``TeachRow``),
     -> all the Draw tab's outputs (see ``read_drawing``); a blank pad clears them and shows the hint. The pad's
     update tells it which send was answered; the correction row's, what the reading is made of."""
-    refused = ""
+    examples, refused = usable_examples(examples)
+    *outputs, pad, row = pad_outputs(value, examples)
+    if refused:
+        outputs[3] += f" ⚠️ Your saved handwriting was refused ({refused}): tap Forget my handwriting."
+    return (*outputs, StrokePad.acknowledge(pad, value), row)
+
+
+def usable_examples(examples: Any) -> tuple[Any, str]:
+    """The page's examples, or None with the reason when they are refused (junk in the page's storage: the
+    drawing is read without them)."""
     try:
         adapt.parse_examples(examples or [])
-    except ValueError as e:  # junk in the page's storage: read without it, and say how to clear it
-        examples, refused = None, f" ⚠️ Your saved handwriting was refused ({e}): tap Forget my handwriting."
-    *outputs, pad, kept, row = pad_outputs(value, examples)
-    if refused:
-        outputs[3] += refused
-    return (*outputs, StrokePad.acknowledge(pad, value), kept, row)
+    except ValueError as e:
+        return None, str(e)
+    return examples, ""
 
 
 def pad_outputs(value: Any, examples: Any = None) -> tuple[Any, ...]:
@@ -209,20 +215,19 @@ def pad_outputs(value: Any, examples: Any = None) -> tuple[Any, ...]:
     if not value or (isinstance(value, dict) and not value.get("strokes")):
         return (*cleared_drawing(DRAW_HINT), nothing)  # nothing drawn yet, or Clear
     try:
-        if not strokes.is_strokes(value):
-            strokes.parse(value)  # raises, saying what to send (a string must never be read as a file path)
-        reading = CLASSIFIER.read_number(value, maps=True, examples=examples or None)
-        return (*read_drawing(reading), teach_update(value, reading))
+        drawing = strokes.parse(value)  # once; anything but strokes raises, saying what to send
+        reading = CLASSIFIER.read_number(drawing, maps=True, examples=examples or None)
+        return (*read_drawing(reading), teach_update(drawing, reading))
     except BlankImageError:
         return (*cleared_drawing(DRAW_HINT), nothing)
     except ValueError as e:
         return (*cleared_drawing(f"⚠️ {e}"), nothing)
 
 
-def teach_update(value: Any, reading: NumberReading) -> dict[str, Any]:
+def teach_update(drawing: strokes.Drawing, reading: NumberReading) -> dict[str, Any]:
     """What the correction row needs to turn this reading into examples: each digit's strokes (compact) and the
     digit read, the last drawn selected. Nothing is stored here: the page keeps what it is sent."""
-    drawn = strokes.parse(value).strokes
+    drawn = drawing.strokes
     boxes = np.array([[s[:, 0].min(), s[:, 1].min(), s[:, 0].max(), s[:, 1].max()] for s in drawn])
     centres = (boxes[:, :2] + boxes[:, 2:]) / 2
     pending = []
@@ -232,11 +237,19 @@ def teach_update(value: Any, reading: NumberReading) -> dict[str, Any]:
     return TeachRow.show(pending, len(pending) - 1)
 
 
-def pick_digit(pick: Pick | None, reading: NumberReading | None) -> tuple[Any, ...]:
-    """A digit picked in the strip -> its label, input, network view and status, from the reading kept, and the
-    correction row now corrects that digit."""
-    if reading is None or pick is None or pick.reading != reading_key(reading) or pick.index >= len(reading.digits):
-        return (gr.skip(),) * 5  # a pick from a strip a newer reading has replaced: nothing to change
+def pick_digit(value: Any, examples: Any, pick: Pick | None) -> tuple[Any, ...]:
+    """A digit picked in the strip -> its label, input, network view and status, and the correction row now
+    corrects that digit. The server keeps nothing between requests: the pad's strokes and the writer's examples
+    come with the pick and are read again, and the pick counts only if that reading is the one its strip showed."""
+    skip = (gr.skip(),) * 5  # a pick from a strip a newer reading has replaced: nothing to change
+    if pick is None:
+        return skip
+    try:
+        reading = CLASSIFIER.read_number(strokes.parse(value), maps=True, examples=usable_examples(examples)[0] or None)
+    except ValueError:
+        return skip
+    if pick.reading != reading_key(reading) or pick.index >= len(reading.digits):
+        return skip
     return (*shown_digit(reading, pick.index, picked=True), gr.update(selected=pick.index))
 
 
@@ -398,7 +411,6 @@ def build() -> gr.Blocks:
                     with gr.Tab("Draw") as draw_tab:
                         pad = StrokePad(elem_id="sketchpad", label="Your digit")
                         strip = DigitStrip(elem_id="digits", label="The digits read", show_label=False)
-                        reading = gr.State(None)  # the last reading of the pad, for picking a digit in the strip
                     with gr.Tab("Upload") as upload_tab:
                         upload = gr.Image(
                             elem_id="upload",
@@ -423,7 +435,7 @@ def build() -> gr.Blocks:
         # join plus an event stream, which is what a remote user's round trips are made of.
         # The pad's own boxes are among the outputs: an update of its `boxes` only, never its value,
         # so its strokes stay and no new reading is triggered.
-        drawn = [*outputs, strip, pad, reading, teach]
+        drawn = [*outputs, strip, pad, teach]
         pad.input(
             PAD_LANES(read_pad),
             [pad, teach],
@@ -443,10 +455,10 @@ def build() -> gr.Blocks:
             api_visibility="private",
             queue=False,
         )
-        # A digit picked in the strip: its views from the reading kept, without reading again.
+        # A digit picked in the strip: the drawing read again (the server keeps no reading), that digit shown.
         strip.input(
             PAD_LANES(pick_digit),
-            [strip, reading],
+            [pad, teach, strip],
             [*outputs, teach],
             trigger_mode="always_last",
             show_progress=outputs_progress,

@@ -57,9 +57,9 @@ def assert_cleared(outputs: tuple, message_part: str) -> None:
     label, network_input, network, status = outputs[:4]
     assert (label, network_input, network) == (None, None, None), "a guess was shown"
     assert message_part in status
-    if len(outputs) > 4:  # the Draw tab's: no strip, no boxes, no reading kept
-        assert outputs[4:7] == (None, StrokePad.show_boxes([]), None)
-        assert outputs[7:] == (TeachRow.show([], -1),)  # nothing for the correction row to correct
+    if len(outputs) > 4:  # the Draw tab's: no strip, no boxes
+        assert outputs[4:6] == (None, StrokePad.show_boxes([]))
+        assert outputs[6:] == (TeachRow.show([], -1),)  # nothing for the correction row to correct
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +116,8 @@ def test_import_builds_demo_without_launching() -> None:
 
 @pytest.mark.parametrize("name", ["seven", "three", "two", "eight"])
 def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: str) -> None:
-    label, network_input, network, status, strip, boxes, kept, row = app.read_pad(pad_value(digits[name]["strokes"]))
-    assert (strip, boxes, kept) == (None, StrokePad.show_boxes([]), None)  # one digit: no strip, no box
+    label, network_input, network, status, strip, boxes, row = app.read_pad(pad_value(digits[name]["strokes"]))
+    assert (strip, boxes) == (None, StrokePad.show_boxes([]))  # one digit: no strip, no box
     digit = str(digits[name]["label"])
     assert max(label, key=label.get) == digit
     assert set(label) == {str(d) for d in range(10)} and sum(label.values()) == pytest.approx(1, abs=1e-5)
@@ -130,7 +130,8 @@ def test_a_drawing_is_read_with_its_network_input_and_maps(digits: dict, name: s
 @pytest.mark.parametrize("seq", [1, 41])
 def test_a_reading_answers_the_pads_send_by_its_seq(digits: dict, seq: int) -> None:
     value = {**number_value(digits, ["four", "two"]), "seq": seq}
-    *_, pad, kept, _ = app.read_pad(value)
+    *_, pad, _ = app.read_pad(value)
+    kept = app.CLASSIFIER.read_number(value)
     assert pad == {**StrokePad.show_boxes(app.drawing_boxes(kept)), "ack": seq}  # the boxes, and no value
     assert app.read_pad({"strokes": [], "seq": seq})[5] == {**StrokePad.show_boxes([]), "ack": seq}  # Clear too
     # Without a usable seq (an API caller, an old page), no answer is made up.
@@ -192,9 +193,9 @@ def test_a_single_digit_shows_exactly_as_before(digits: dict, name: str) -> None
     outputs = app.read_pad(value)
     assert_same_outputs(outputs[:4], app.shown(app.CLASSIFIER.predict(value, maps=True)))  # what the page showed
     assert outputs[3] == f"The network reads **{digits[name]['label']}** ({max(outputs[0].values()):.0%} sure)."
-    assert outputs[4:7] == (None, StrokePad.show_boxes([]), None)
+    assert outputs[4:6] == (None, StrokePad.show_boxes([]))
     # The correction row gets the drawing to turn into an example: all its strokes, compacted, and the digit read.
-    row = outputs[7]
+    row = outputs[6]
     assert row["selected"] == 0 and [p["digit"] for p in row["pending"]] == [digits[name]["label"]]
     assert row["pending"][0]["strokes"] == adapt.compact(value["strokes"])
 
@@ -202,8 +203,9 @@ def test_a_single_digit_shows_exactly_as_before(digits: dict, name: str) -> None
 @pytest.mark.parametrize("names, text", [(["four", "two"], "42"), (["two", "zero", "two", "six"], "2026")])
 def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, names: list[str], text: str) -> None:
     value = number_value(digits, names)
-    label, network_input, network, status, strip, boxes, kept, row = app.read_pad(value)
+    label, network_input, network, status, strip, boxes, row = app.read_pad(value)
     assert [p["digit"] for p in row["pending"]] == [int(c) for c in text] and row["selected"] == len(text) - 1
+    kept = app.CLASSIFIER.read_number(value, maps=True)
     assert isinstance(kept, NumberReading) and kept.text == text
     assert f"**{text}**" in status and f"digit {len(text)} of {len(text)}" in status and "last drawn" in status
     # The label and the maps follow the last digit drawn, the rightmost here.
@@ -229,37 +231,37 @@ def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, nam
         assert (x1, y1) == pytest.approx(np.array(stroke_box[2:]) + app.BRUSH / 2)
 
 
-def test_picking_a_digit_in_the_strip_shows_it_without_reading_again(digits: dict, monkeypatch) -> None:
-    _, _, _, _, strip, _, kept, _ = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
-
-    def no_reading(*args, **kwargs):
-        raise AssertionError("a pick read the drawing again")
-
-    monkeypatch.setattr(app.CLASSIFIER, "read_number", no_reading)
-    monkeypatch.setattr(app.CLASSIFIER, "predict", no_reading)
+def test_picking_a_digit_in_the_strip_reads_the_drawing_again_and_shows_that_digit(digits: dict) -> None:
+    value = number_value(digits, ["two", "zero", "two", "six"])
+    *_, strip, _, _ = app.read_pad(value)
     picked = {**strip, "selected": 1}  # what strip.js sends after a click on the second digit
-    label, network_input, network, status, row = app.pick_digit(DigitStrip().preprocess(picked), kept)
+    # The pick comes with the pad's strokes and the examples, as the page sends them: nothing was kept here.
+    label, network_input, network, status, row = app.pick_digit(value, None, DigitStrip().preprocess(picked))
     assert row == gr.update(selected=1)  # the correction row now corrects the picked digit
     assert max(label, key=label.get) == "0"
     assert "**2026**" in status and "digit 2 of 4, a **0**" in status and "picked" in status
+    kept = app.CLASSIFIER.read_number(value, maps=True)
     assert_same_outputs((label, network_input, network), app.shown(kept.digits[1])[:3])
     assert network["digit"] == 0  # the network view follows the pick
-    # A pick that no longer fits the reading kept (a newer one replaced it), or no reading: nothing changes.
+    # A pick that does not fit the drawing's reading, or no pick, or no drawing: nothing changes.
     key = strip["reading"]
     assert key == app.reading_key(kept)
-    for pick, reading in [(Pick(4, key), kept), (None, kept), (Pick(0, key), None), (Pick(1, None), kept)]:
-        assert app.pick_digit(pick, reading) == (gr.skip(),) * 5
+    for v, pick in [(value, Pick(4, key)), (value, None), (None, Pick(0, key)), ("junk", Pick(0, key)), (value, Pick(1, None))]:
+        assert app.pick_digit(v, None, pick) == (gr.skip(),) * 5
+    assert not any(isinstance(b, gr.State) for b in app.demo.blocks.values())  # no reading kept per user
 
 
 def test_a_pick_made_on_a_strip_a_newer_reading_replaced_is_ignored(digits: dict) -> None:
-    *_, old_strip, _, old, _ = app.read_pad(number_value(digits, ["two", "zero", "two", "six"]))
-    *_, new_strip, _, new, _ = app.read_pad(number_value(digits, ["four", "two", "seven"]))
+    old_value = number_value(digits, ["two", "zero", "two", "six"])
+    new_value = number_value(digits, ["four", "two", "seven"])
+    *_, old_strip, _, _ = app.read_pad(old_value)
+    *_, new_strip, _, _ = app.read_pad(new_value)
     assert old_strip["reading"] != new_strip["reading"]
-    # The click landed on the old strip (index 3, the 6) after the server kept the new reading (3 digits).
+    # The click landed on the old strip after the pad's drawing changed: the pick comes with the new drawing.
     stale = DigitStrip().preprocess({**old_strip, "selected": 1})
-    assert app.pick_digit(stale, new) == (gr.skip(),) * 5  # not the new reading's digit 2, under the old strip
+    assert app.pick_digit(new_value, None, stale) == (gr.skip(),) * 5  # not the new reading's digit 2
     fresh = DigitStrip().preprocess({**new_strip, "selected": 1})
-    assert "digit 2 of 3" in app.pick_digit(fresh, new)[3]
+    assert "digit 2 of 3" in app.pick_digit(new_value, None, fresh)[3]
 
 
 @pytest.mark.parametrize(
@@ -500,7 +502,7 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
     reading, teaching = readings[pad._id], readings[teach._id]
     assert pad.elem_id == "sketchpad" and reading.inputs == teaching.inputs == [pad, teach]
     # A correction or Forget reads the same drawing again, with the same outputs; the row is one of them.
-    assert teaching.outputs == reading.outputs and reading.outputs[7] is teach and teaching.queue is False
+    assert teaching.outputs == reading.outputs and reading.outputs[6] is teach and teaching.queue is False
     assert [t[1] for t in reading.targets] == ["input"]  # the pad's own trigger("input"), once per send
     assert reading.trigger_mode == "always_last" and reading.show_progress == "hidden"
     assert reading.queue is False  # one HTTP request per reading
@@ -514,12 +516,11 @@ def test_the_page_is_wired_as_the_issue_asks() -> None:
     assert [c.get_block_name() for c in number.outputs] == ["json"] and number.preprocess is False
     assert number.concurrency_id == fns["predict"].concurrency_id == "read_file"
     assert number.concurrency_limit == app.FILE_READERS
-    # The Draw tab: the reading also fills the strip, boxes the digits on the pad and is kept for picking.
-    strip, kept = reading.outputs[4], reading.outputs[6]
+    # The Draw tab: the reading also fills the strip and boxes the digits on the pad; nothing is kept for a pick.
+    strip = reading.outputs[4]
     assert isinstance(strip, DigitStrip) and strip.elem_id == "digits" and reading.outputs[5] is pad
-    assert isinstance(kept, gr.State)
     picking = fns["pick_digit"]
-    assert picking.inputs == [strip, kept] and picking.outputs == [*reading.outputs[:4], teach]
+    assert picking.inputs == [pad, teach, strip] and picking.outputs == [*reading.outputs[:4], teach]
     assert [t[1] for t in picking.targets] == ["input"] and picking.queue is False
     assert picking.api_visibility == "private" and picking.show_progress == "hidden"
     ids = {getattr(b, "elem_id", None): b for b in app.demo.blocks.values()}
@@ -544,8 +545,8 @@ def test_each_tab_shows_its_own_reading_and_every_reading_is_bounded(digits: dic
     assert fns["read_strokes"].concurrency_limit is None and app.demo.api_open is False
     value = number_value(digits, ["four", "two"])
     got, expected = app.show_draw_tab(value), app.read_pad(value)
-    assert_same_outputs(got[:6], expected[:6])
-    assert got[6].text == expected[6].text == "42"
+    assert_same_outputs(got[:5], expected[:5])
+    assert got[4]["reading"] == expected[4]["reading"] == app.reading_key(app.CLASSIFIER.read_number(value, maps=True))
     assert_cleared(app.show_upload_tab(None), "Upload a photo")
     label, *_ = app.show_upload_tab(as_upload(upload_dir, EXAMPLES_DIR / "photo_9.jpg"))
     assert max(label, key=label.get) == "9"
@@ -685,3 +686,19 @@ def test_python_app_makes_no_outbound_connection_and_listens_on_localhost() -> N
     assert report["outbound"] == []
     assert report["server_name"] == "127.0.0.1"
     assert report["url"] == f"http://127.0.0.1:{port}/"
+
+
+def test_the_page_sends_strokes_and_examples_as_json_strings_and_python_reads_them_as_lists(digits: dict) -> None:
+    value = pad_value(digits["seven"]["strokes"])
+    sent = {**value, "strokes": json.dumps(value["strokes"])}  # what pad.js sends
+    assert StrokePad().preprocess(sent) == value
+    assert StrokePad().preprocess(value) == value  # an API caller's list passes as it is
+    example = {"strokes": adapt.compact(value["strokes"]), "digit": 7}
+    assert TeachRow().preprocess({"examples": json.dumps([example])}) == [example]
+    assert TeachRow().preprocess({"examples": [example]}) == [example]
+    # Junk stays junk, and the reading refuses it with its message: never a crash, never a guess.
+    for junk in ("[[[1, 2]", "[" * 100_000 + "]" * 100_000):
+        assert StrokePad().preprocess({"strokes": junk})["strokes"] == junk
+        assert TeachRow().preprocess({"examples": junk}) == junk
+        assert app.read_pad({"strokes": junk})[3].startswith("⚠️")
+        assert "refused" in app.read_pad(value, junk)[3]

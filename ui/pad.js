@@ -1,6 +1,7 @@
 // The stroke pad, run by gr.HTML's js_on_load with `element`, `trigger`, `props` and `watch`.
 // It draws on its own <canvas> with Pointer Events (mouse, finger and pen alike) and sends
-// Python the strokes, never pixels: props.value = {strokes: [[[x, y], ...], ...], width, height, seq}
+// Python the strokes, never pixels: props.value = {strokes: JSON of [[[x, y], ...], ...], width, height, seq}
+// (one string, not arrays: Gradio snapshots every prop value by value several times per reading)
 // with trigger("input"), in the pad's own units (props.size on each side, whatever size the
 // canvas is shown at); seq numbers the sends.
 // While the pen moves it sends the unfinished drawing every props.live_ms at most; pen-up,
@@ -99,7 +100,7 @@ function send(final) {
   lastSent = performance.now();
   seq += 1;
   const all = current ? [...strokes, current.slice()] : strokes.slice();
-  props.value = { strokes: all, width: size, height: size, seq };
+  props.value = { strokes: JSON.stringify(all), width: size, height: size, seq };
   if (final) {
     waitingFor = seq;
     element.dataset.waiting = String(seq);

@@ -9,6 +9,10 @@ The value Python receives is the JSON the pad sends, or ``None``/``""`` before t
 
     {"strokes": [[[x, y], ...], ...], "width": 280, "height": 280, "seq": 12}   # pad units, y down
 
+The page holds ``strokes`` as one JSON string, decoded here (``preprocess``): Gradio copies every prop of
+every output, number by number, several times per reading (Svelte's ``$state.snapshot``), and a stroke's
+points as arrays made most of that work (about 1,850 values per reading; see tests/bench_network.py).
+
 ``lenet.Classifier.predict`` reads it as it is. Python can draw boxes over the ink (the hook for
 reading numbers): return ``StrokePad.show_boxes([(x0, y0, x1, y1), ...])`` for the pad from any event.
 ``seq`` numbers the pad's sends: a reading answers it with ``StrokePad.acknowledge(update, value)``, and
@@ -17,6 +21,7 @@ the pad sends its final reading (pen-up, Undo, Clear) again while no answer has 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -90,13 +95,24 @@ class StrokePad(gr.HTML):
             return {**update, "ack": seq}
         return update
 
+    def preprocess(self, payload: Any) -> Any:
+        """The pad's value with its strokes decoded from the JSON string the page sends (a list passes as it is;
+        a string that is not JSON stays a string, and the reading refuses it, saying what to send)."""
+        if isinstance(payload, dict) and isinstance(payload.get("strokes"), str):
+            try:
+                return {**payload, "strokes": json.loads(payload["strokes"])}
+            except (ValueError, RecursionError):  # not JSON, or nested too deep
+                return payload
+        return payload
+
     def api_info(self) -> dict[str, Any]:
-        """The value's JSON schema: strokes of [x, y] points, and the pad's size."""
+        """The value's JSON schema: strokes of [x, y] points (or that list as a JSON string), and the pad's size."""
         point = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+        listed = {"type": "array", "items": {"type": "array", "items": point}}
         return {
             "type": "object",
             "properties": {
-                "strokes": {"type": "array", "items": {"type": "array", "items": point}},
+                "strokes": {"anyOf": [listed, {"type": "string"}]},
                 "width": {"type": "number"},
                 "height": {"type": "number"},
                 "seq": {"type": "integer"},

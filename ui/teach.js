@@ -1,6 +1,6 @@
 // The correction row and the writer's examples, run by gr.HTML's js_on_load with `element`, `trigger`,
 // `props` and `watch`. The examples live in this browser only (localStorage, props.storage_key) and go
-// with every reading as this component's value: {examples: [{strokes, digit}, ...]}, the newest last,
+// with every reading as this component's value: {examples: JSON of [{strokes, digit}, ...]}, the newest last,
 // at most props.max_examples. Python sets props.pending (what the reading shown is made of: one
 // {strokes, digit} per digit read) and props.selected (the digit the row corrects).
 
@@ -27,7 +27,7 @@ function save(ask) {
   } catch {
     // storage full or denied: the examples still go with this page's readings
   }
-  props.value = { examples };
+  props.value = { examples: JSON.stringify(examples) }; // one string: Gradio copies props value by value
   root.dataset.count = String(examples.length);
   count.textContent = examples.length
     ? `The network has learned from ${examples.length} of your digits.`

@@ -17,6 +17,7 @@ for a new reading, which the examples now adapt.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,17 @@ class TeachRow(gr.HTML):
         return gr.update(pending=list(pending), selected=int(selected))
 
     def preprocess(self, payload: Any) -> list | None:
-        """The examples the page sent (checked later, by ``lenet.adapt``), or None when it sent none."""
+        """The examples the page sent (checked later, by ``lenet.adapt``), or None when it sent none. The page
+        sends them as one JSON string (see ``ui/pad.py`` on why); a list passes as it is, and a string that
+        is not JSON stays a string, which the reading refuses with its message."""
         if isinstance(payload, dict) and "examples" in payload:
-            return payload["examples"]
+            sent = payload["examples"]
+            if isinstance(sent, str):
+                try:
+                    return json.loads(sent)
+                except (ValueError, RecursionError):  # not JSON, or nested too deep
+                    return sent
+            return sent
         return None
 
     def postprocess(self, value: Any) -> Any:
