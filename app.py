@@ -195,6 +195,10 @@ def read_pad(value: Any, examples: Any = None) -> tuple[Any, ...]:
     *outputs, pad, row = pad_outputs(value, examples)
     if refused:
         outputs[3] += f" ⚠️ Your saved handwriting was refused ({refused}): tap Forget my handwriting."
+    if isinstance(value, dict) and value.get("final") is False:
+        # A reading while the pen moves: the correction row waits for the pen-up's (a half-drawn stroke is
+        # never corrected), and the page is spared copying the digits' strokes a few times a second.
+        row = gr.skip()
     return (*outputs, StrokePad.acknowledge(pad, value), row)
 
 

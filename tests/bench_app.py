@@ -386,13 +386,26 @@ def bench_pen_up(rounds: int, verbose: bool = False) -> None:
 
 
 def paced_stroke(page, points: np.ndarray, seconds: float) -> float:
-    """One mouse stroke spread evenly over ``seconds`` (longer if the browser is slower); its duration in s."""
+    """One mouse stroke over ``seconds``, at a hand's pace whatever the page does; its duration in s.
+
+    A hand does not slow down for a busy page: the browser hands the pad every point the pointer passed
+    (coalesced events). Playwright's ``mouse.move`` instead waits for the page to take each event, so a
+    page whose main thread is busy would stretch the stroke (and the readings sent during it) without end.
+    So each move goes to the point due now on the stroke's clock, skipping the points already past (the
+    pad joins what it gets with straight lines); the last point is always reached.
+    """
     page.mouse.move(*points[0])
     page.mouse.down()
     start = time.perf_counter()
-    for i, (x, y) in enumerate(points[1:], 1):
-        page.mouse.move(x, y)
-        ahead = start + seconds * i / (len(points) - 1) - time.perf_counter()
+    last = len(points) - 1
+    i = 1
+    while i <= last:
+        page.mouse.move(*points[i])
+        if i == last:
+            break
+        due = int((time.perf_counter() - start) / seconds * last) if seconds > 0 else last
+        i = min(max(i + 1, due), last)
+        ahead = start + seconds * i / last - time.perf_counter()
         if ahead > 0:
             page.wait_for_timeout(ahead * 1000)
     took = time.perf_counter() - start

@@ -10,9 +10,10 @@ elsewhere falls on both. Measured and printed, never asserted:
 
 - page load -> pen ready: navigation start to the pad's canvas sized for drawing and, for the app, the
   network view built from the weights it is sent with the page;
-- per digit drawn (one-stroke real pen digits drawn with the mouse over ``--stroke-s`` seconds, so the pad
-  sends its live readings, then pen-up and Clear): the server's CPU, the readings sent, and the bytes of
-  each reading's answer as it crossed the wire (resource timing ``encodedBodySize``);
+- per digit drawn (one-stroke real pen digits drawn with the mouse over ``--stroke-s`` seconds at a hand's
+  pace, so the pad sends its live readings, then pen-up and Clear; see ``bench_app.paced_stroke``): the
+  server's CPU, the readings sent, the bytes of each reading's answer as it crossed the wire (resource
+  timing ``encodedBodySize``), and the page's long tasks (main thread busy over 50 ms at a time);
 - hover or tap -> inspector shown: a click on a random unit of every stage, timed in the page from the
   event to the next animation frame (the inspector painted), over ``--taps`` units.
 """
@@ -52,6 +53,11 @@ LABEL_JS = "() => { const h = document.querySelector('#prediction h2'); return h
 # The pad's readings since the last reset: /run/ answers, their bytes on the wire and decoded.
 READINGS_JS = """() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/run/'))
   .map((e) => [e.encodedBodySize, e.decodedBodySize])"""
+# The page's main thread: long tasks (over 50 ms, when ink and input wait) from now on, and their total.
+LONG_TASKS_START = """() => { window.__long = []; if (!window.__longObserver) {
+  window.__longObserver = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); });
+  window.__longObserver.observe({type: 'longtask'}); } }"""
+LONG_TASKS_JS = "() => window.__long.reduce((a, b) => a + b, 0)"
 # Click one unit of a stage and time it: the event, then the next frame, when the inspector is painted.
 TAP_JS = """async ([id, fx, fy]) => {
   const target = document.querySelector(id + ' canvas') || document.querySelector(id + ' li');
@@ -97,22 +103,24 @@ def page_load(browser, url: str) -> float:
     return ms
 
 
-def draw_one(page, proc, name: str, stroke_s: float) -> tuple[float, list[list[int]], float]:
+def draw_one(page, proc, name: str, stroke_s: float) -> tuple[float, list[list[int]], float, float]:
     """Draw one digit slowly, then clear: (server CPU in s, [[encoded, decoded] bytes] of each reading's answer,
-    the stroke's duration in s)."""
+    the stroke's duration in s, the page's long tasks in ms from the stroke's start to its last answer)."""
     page.wait_for_function(f"() => ({LABEL_JS})() === ''", timeout=ANSWER_MS)
     page.wait_for_timeout(300)
     page.evaluate("() => { performance.clearResourceTimings(); performance.setResourceTimingBufferSize(10000); }")
+    page.evaluate(LONG_TASKS_START)
     before = cpu_seconds(proc.pid)
     points = screen_strokes(pen_digits()[name]["strokes"], page.locator(PAD_CANVAS).bounding_box())[0]
     took = paced_stroke(page, points, stroke_s)
     page.wait_for_function(f"() => ({LABEL_JS})() !== ''", timeout=ANSWER_MS)
     page.wait_for_timeout(400)  # the pen-up reading's answer is in
     readings = page.evaluate(READINGS_JS)
+    busy = page.evaluate(LONG_TASKS_JS)
     clear_canvas(page)
     page.wait_for_function(f"() => ({LABEL_JS})() === ''", timeout=ANSWER_MS)
     page.wait_for_timeout(200)
-    return cpu_seconds(proc.pid) - before, readings, took
+    return cpu_seconds(proc.pid) - before, readings, took, busy
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     cpu = {s: [] for s in sides}
     answers = {s: [] for s in sides}
     strokes = {s: [] for s in sides}
+    long_tasks = {s: [] for s in sides}
     taps: list[float] = []
     handler: list[float] = []
     try:
@@ -157,8 +166,9 @@ def main(argv: list[str] | None = None) -> None:
                     for k, name in enumerate(ONE_STROKE):
                         for s in sides if (r + k) % 2 else reversed(list(sides)):
                             pages[s].bring_to_front()
-                            used, readings, took = draw_one(pages[s], procs[s], name, args.stroke_s)
+                            used, readings, took, busy = draw_one(pages[s], procs[s], name, args.stroke_s)
                             cpu[s].append(used)
+                            long_tasks[s].append(busy)
                             answers[s].extend(readings)
                             strokes[s].append(took)
                 # The inspector, on the app's page with a digit drawn.
@@ -193,13 +203,18 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"  {s:>8}: server CPU {statistics.mean(cpu[s]) * 1e3:6.1f} ms per digit,"
             f" {sum(cpu[s]) / len(enc) * 1e3:5.1f} ms per reading; {len(enc) / n:4.1f} readings per digit"
-            f" (strokes took p50 {statistics.median(strokes[s]):.2f} s); bytes per reading on the wire"
+            f" (strokes took p50 {statistics.median(strokes[s]):.2f} s); page long tasks"
+            f" {sum(long_tasks[s]) / len(enc):5.1f} ms per reading; bytes per reading on the wire"
             f" mean {statistics.mean(enc):6.0f}, max {max(enc)} (decoded mean {statistics.mean(dec):.0f})"
         )
     # Per reading: a slower machine makes more readings per stroke (the pad sends one per 150 ms of drawing).
     cpu_ratio = (sum(cpu["app"]) / len(answers["app"])) / (sum(cpu["baseline"]) / len(answers["baseline"]))
     bytes_ratio = statistics.mean(a[0] for a in answers["app"]) / statistics.mean(a[0] for a in answers["baseline"])
-    print(f"  ratio app / baseline: server CPU per reading {cpu_ratio:.2f}x, bytes per reading {bytes_ratio:.2f}x")
+    digit_ratio = statistics.mean(cpu["app"]) / statistics.mean(cpu["baseline"])
+    print(
+        f"  ratio app / baseline: server CPU per digit {digit_ratio:.2f}x, per reading {cpu_ratio:.2f}x,"
+        f" bytes per reading {bytes_ratio:.2f}x"
+    )
     print(f"\nhover or tap -> inspector shown (event to the next frame), {len(taps)} random units of all 8 stages:")
     print(f"  {summary(taps)}; the handler alone {summary(handler)}")
     if args.record:
@@ -215,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
                     "bytes_per_reading_mean": statistics.mean(a[0] for a in answers[s]),
                     "bytes_per_reading_max": max(a[0] for a in answers[s]),
                     "stroke_s_p50": statistics.median(strokes[s]),
+                    "page_long_tasks_ms_per_reading": sum(long_tasks[s]) / len(answers[s]),
                 }
                 for s in sides
             },

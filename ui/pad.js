@@ -1,6 +1,7 @@
 // The stroke pad, run by gr.HTML's js_on_load with `element`, `trigger`, `props` and `watch`.
 // It draws on its own <canvas> with Pointer Events (mouse, finger and pen alike) and sends
-// Python the strokes, never pixels: props.value = {strokes: JSON of [[[x, y], ...], ...], width, height, seq}
+// Python the strokes, never pixels: props.value = {strokes: JSON of [[[x, y], ...], ...], width, height, seq,
+// final} (final: false while the pen moves, true at pen-up, Undo and Clear)
 // (one string, not arrays: Gradio snapshots every prop value by value several times per reading)
 // with trigger("input"), in the pad's own units (props.size on each side, whatever size the
 // canvas is shown at); seq numbers the sends.
@@ -100,7 +101,7 @@ function send(final) {
   lastSent = performance.now();
   seq += 1;
   const all = current ? [...strokes, current.slice()] : strokes.slice();
-  props.value = { strokes: JSON.stringify(all), width: size, height: size, seq };
+  props.value = { strokes: JSON.stringify(all), width: size, height: size, seq, final: !!final };
   if (final) {
     waitingFor = seq;
     element.dataset.waiting = String(seq);

@@ -7,7 +7,9 @@ sends the strokes as its value with ``trigger("input")``, live while the pen mov
 
 The value Python receives is the JSON the pad sends, or ``None``/``""`` before the first stroke::
 
-    {"strokes": [[[x, y], ...], ...], "width": 280, "height": 280, "seq": 12}   # pad units, y down
+    {"strokes": [[[x, y], ...], ...], "width": 280, "height": 280, "seq": 12, "final": true}   # pad units, y down
+
+``final`` is false for the readings sent while the pen moves, true at pen-up, Undo and Clear.
 
 The page holds ``strokes`` as one JSON string, decoded here (``preprocess``): Gradio copies every prop of
 every output, number by number, several times per reading (Svelte's ``$state.snapshot``), and a stroke's
