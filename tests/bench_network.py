@@ -55,7 +55,9 @@ READINGS_JS = """() => performance.getEntriesByType('resource').filter((e) => e.
   .map((e) => [e.encodedBodySize, e.decodedBodySize])"""
 # The page's main thread: long tasks (over 50 ms, when ink and input wait) from now on, and their total.
 LONG_TASKS_START = """() => { window.__long = []; if (!window.__longObserver) {
-  window.__longObserver = new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); });
+  window.__longObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__long.push(e.duration);
+  });
   window.__longObserver.observe({type: 'longtask'}); } }"""
 LONG_TASKS_JS = "() => window.__long.reduce((a, b) => a + b, 0)"
 # Click one unit of a stage and time it: the event, then the next frame, when the inspector is painted.
