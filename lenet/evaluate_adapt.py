@@ -304,6 +304,7 @@ def evaluate_adapt(
         "method": {
             "vote": adapt.VOTE,
             "reach": adapt.REACH,
+            "voters": adapt.VOTERS,
             "max_examples": adapt.MAX_EXAMPLES,
             "compact": {
                 "grid": adapt.COMPACT_GRID,

@@ -222,11 +222,12 @@ def read_number_speed() -> str:
 
 
 APP_COMMAND = "python tests/bench_app.py --only pen-up,live,load --record docs/records/app.json"
+LIVE_COMMAND = "python tests/bench_app.py --only live --rounds 2 --record docs/records/app-live.json"
 SOAK_COMMAND = "python tests/bench_app.py --only soak --soak-baseline --record docs/records/soak.json"
 
 
-def app_record(part: str) -> dict | None:
-    record = load(RECORDS / "app.json")
+def app_record(part: str, name: str = "app.json") -> dict | None:
+    record = load(RECORDS / name)
     return record if record and part in record["figures"] else None
 
 
@@ -261,9 +262,9 @@ def pen_up() -> str:
 
 
 def live() -> str:
-    record = app_record("live")
+    record = app_record("live", "app-live.json") or app_record("live")
     if record is None:
-        return missing(RECORDS / "app.json", APP_COMMAND)
+        return missing(RECORDS / "app-live.json", LIVE_COMMAND)
     f = record["figures"]["live"]
     counts = "; ".join(
         f"{c}: median {v['median']:.0f} (min {v['min']}, max {v['max']}, {v['n']} strokes)"
@@ -271,7 +272,8 @@ def live() -> str:
         if isinstance(v, dict)
     )
     return (
-        f"Readings shown while one stroke takes {f['stroke_s']:.0f} s to draw, before pen-up (same run): "
+        f"Readings shown while one stroke takes {f['stroke_s']:.0f} s to draw, before pen-up "
+        f"(`{record['command']}`, load average {record['load_average']['before']:.1f} before): "
         f"{counts}. The minimal demo shows none.\n"
     )
 
@@ -309,6 +311,12 @@ def soak() -> str:
     return f"{f['events']:,} `/read_strokes` events (`{record['command']}`): " + "; ".join(runs) + ".\n"
 
 
+def long_ratio(app: dict, base: dict) -> str:
+    """The page's long tasks per reading, app over baseline ("none before" when the baseline had none)."""
+    before = base["page_long_tasks_ms_per_reading"]
+    return f"{app['page_long_tasks_ms_per_reading'] / before:.2f}×" if before else "(none before)"
+
+
 NETWORK_COMMAND = "python tests/bench_network.py --baseline 5752c49 --record docs/records/network.json"
 
 
@@ -339,6 +347,16 @@ def network_view() -> str:
                 "draw in headless Chromium, the pad reading every 150 ms of drawing) | "
                 f"{app['server_cpu_ms_per_digit']:.0f} ms | {base['server_cpu_ms_per_digit']:.0f} ms | "
                 f"{app['server_cpu_ms_per_digit'] / base['server_cpu_ms_per_digit']:.2f}× |",
+                *(
+                    [
+                        f"| the page's long tasks per reading (main thread busy 50 ms or more at a time) | "
+                        f"{app['page_long_tasks_ms_per_reading']:.1f} ms | "
+                        f"{base['page_long_tasks_ms_per_reading']:.1f} ms | "
+                        f"{long_ratio(app, base)} |"
+                    ]
+                    if "page_long_tasks_ms_per_reading" in app
+                    else []
+                ),
                 f"| page load to pen ready, p50 | {load_ms['app']['p50']:,.0f} ms | "
                 f"{load_ms['baseline']['p50']:,.0f} ms | {load_ms['app']['p50'] / load_ms['baseline']['p50']:.2f}× |",
                 "",
@@ -351,7 +369,10 @@ def network_view() -> str:
     )
 
 
-ADAPT_COMMAND = "python -m lenet.evaluate --adapt --weights runs/cv/0/lenet.pt --record weights/adapt.json"
+ADAPT_COMMAND = (
+    "python -m lenet.evaluate --adapt --weights runs/cv/0/lenet.pt --weights runs/cv/1/lenet.pt"
+    " --weights runs/cv/2/lenet.pt --record weights/adapt.json"
+)
 
 
 def adapt_figures() -> str:
@@ -384,6 +405,15 @@ def adapt_figures() -> str:
                 f"against {timing['reading_ms_no_examples']:.1f} ms with none ({timing['time_ratio']:.2f}×; the "
                 f"first, before the examples' features are cached, {timing['first_reading_ms_with_examples']:.0f} "
                 f"ms); a request carrying {timing['examples']} examples is {timing['request_bytes']:,} bytes.",
+                "",
+                "Per cross-validation fold (the method's constants were chosen on folds 0 and 1; fold 2's writers "
+                "were kept out of that choice): "
+                + "; ".join(
+                    f"fold {k}: {f['adapted_errors']} errors against {f['weights_alone_errors']} "
+                    f"({f['error_reduction']:.0%} fewer, {f['broken']} broken)"
+                    for k, f in record["per_model"].items()
+                )
+                + ".",
             ]
         )
         + "\n"
