@@ -206,7 +206,7 @@ def usable_examples(examples: Any) -> tuple[Any, str]:
     """The page's examples, or None with the reason when they are refused (junk in the page's storage: the
     drawing is read without them)."""
     try:
-        adapt.parse_examples(examples or [])
+        adapt.memory_of(CLASSIFIER, examples or None)  # checked and described once; the reading looks them up
     except ValueError as e:
         return None, str(e)
     return examples, ""
