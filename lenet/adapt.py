@@ -71,7 +71,7 @@ COMPACT_POINTS = 16
 # on all three folds.
 VOTE = 10.0  # logits an example adds to its digit when it looks exactly like the drawing
 REACH = 0.1  # its vote falls by e for every REACH of cosine distance between their F6 features
-VOTERS = 2  # the closest examples of each digit that vote: one odd example of a digit decides nothing alone
+VOTERS = 2  # the closest examples of each digit that vote: two look-alikes of a digit count more than one
 CACHE_SIZE = 4096  # examples' features kept per model
 MEMORIES_SIZE = 128  # whole example lists (writers reading at once) kept per model: 70 KB each
 
