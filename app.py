@@ -192,13 +192,12 @@ def read_pad(value: Any, examples: Any = None) -> tuple[Any, ...]:
     -> all the Draw tab's outputs (see ``read_drawing``); a blank pad clears them and shows the hint. The pad's
     update tells it which send was answered; the correction row's, what the reading is made of."""
     examples, refused = usable_examples(examples)
-    *outputs, pad, row = pad_outputs(value, examples)
+    # A reading while the pen moves: the correction row waits for the pen-up's (a half-drawn stroke is never
+    # corrected), and the page is spared copying the digits' strokes a few times a second.
+    live = isinstance(value, dict) and value.get("final") is False
+    *outputs, pad, row = pad_outputs(value, examples, row=not live)
     if refused:
         outputs[3] += f" ⚠️ Your saved handwriting was refused ({refused}): tap Forget my handwriting."
-    if isinstance(value, dict) and value.get("final") is False:
-        # A reading while the pen moves: the correction row waits for the pen-up's (a half-drawn stroke is
-        # never corrected), and the page is spared copying the digits' strokes a few times a second.
-        row = gr.skip()
     return (*outputs, StrokePad.acknowledge(pad, value), row)
 
 
@@ -212,16 +211,16 @@ def usable_examples(examples: Any) -> tuple[Any, str]:
     return examples, ""
 
 
-def pad_outputs(value: Any, examples: Any = None) -> tuple[Any, ...]:
+def pad_outputs(value: Any, examples: Any = None, row: bool = True) -> tuple[Any, ...]:
     """The pad's strokes -> the Draw tab's outputs and the correction row's update (``read_pad`` without the
-    answer to the pad)."""
-    nothing = TeachRow.show([], -1)
+    answer to the pad); without ``row``, the row is left as it is (``gr.skip()``)."""
+    nothing = TeachRow.show([], -1) if row else gr.skip()
     if not value or (isinstance(value, dict) and not value.get("strokes")):
         return (*cleared_drawing(DRAW_HINT), nothing)  # nothing drawn yet, or Clear
     try:
         drawing = strokes.parse(value)  # once; anything but strokes raises, saying what to send
         reading = CLASSIFIER.read_number(drawing, maps=True, examples=examples or None)
-        return (*read_drawing(reading), teach_update(drawing, reading))
+        return (*read_drawing(reading), teach_update(drawing, reading) if row else nothing)
     except BlankImageError:
         return (*cleared_drawing(DRAW_HINT), nothing)
     except ValueError as e:
