@@ -83,8 +83,8 @@ def test_number_readings_split_and_read_as_at_t_1(
     clf: Classifier, raw: Classifier, pen: PenDigits, readable: dict[int, int]
 ) -> None:
     # The split scores are the network's raw confidences: the text and the boxes cannot depend on T.
-    for text in ("42", "2026", "1971", "3580", "747"):
-        for gap in (0.3, 0.0, -0.05):
+    for text in ("2026", "1971", "3580"):
+        for gap in (0.3, -0.05):
             strokes, _ = write(pen, number_of(readable, text), gap)
             value = {"strokes": strokes, "width": 1200, "height": 300}
             a, b = clf.read_number(value), raw.read_number(value)
@@ -109,11 +109,14 @@ def readable(pen: PenDigits, raw: Classifier) -> dict[int, int]:
 def test_adapted_readings_keep_their_digit_and_show_calibrated_probabilities(
     clf: Classifier, raw: Classifier, pen: PenDigits
 ) -> None:
-    # A writer's examples: the first two of each digit; every other sample digit read with and without T.
+    # A writer who means each digit as the next one (their examples: the first two of each digit, so labelled),
+    # and every sample digit read with those examples, with and without T.
     firsts = [i for d in range(10) for i in np.flatnonzero(pen.labels == d)[:2]]
-    examples = [{"strokes": [s.tolist() for s in pen.strokes(int(i))], "digit": int(pen.labels[i])} for i in firsts]
+    examples = [
+        {"strokes": [s.tolist() for s in pen.strokes(int(i))], "digit": (int(pen.labels[i]) + 1) % 10} for i in firsts
+    ]
     changed = 0
-    for i in [i for i in range(len(pen)) if i not in set(firsts)][:60]:
+    for i in range(0, len(pen), 3):
         strokes = [s.tolist() for s in pen.strokes(i)]
         a, b = clf.predict(strokes, examples=examples), raw.predict(strokes, examples=examples)
         assert (a.digit, a.network_digit) == (b.digit, b.network_digit)
@@ -164,12 +167,12 @@ def test_the_record_says_the_calibration_got_better_on_unseen_writers(record: di
 
 def test_the_fit_finds_the_temperature_that_made_the_labels() -> None:
     rng = np.random.default_rng(0)
-    scores = rng.normal(0, 2.5, (20_000, 10))
+    scores = rng.normal(0, 2.5, (8_000, 10))
     truth = 0.6  # labels drawn from softmax(scores / 0.6): the fit must find about 0.6
     p = calibrate.softmax(scores, truth)
     labels = (p.cumsum(1) > rng.random((len(p), 1))).argmax(1)
     fitted = calibrate.fit_temperature(scores, labels)
-    assert fitted == pytest.approx(truth, rel=0.03)
+    assert fitted == pytest.approx(truth, rel=0.05)
     assert calibrate.nll(scores, labels, fitted) <= min(calibrate.nll(scores, labels, fitted * f) for f in (0.98, 1.02))
     # Calibrated by construction: a small error at the true T, a large one far from it.
     assert calibrate.figures(scores, labels, truth)["ece"] < 0.01 < calibrate.figures(scores, labels, 2.0)["ece"]
