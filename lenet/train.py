@@ -541,9 +541,9 @@ def cross_validate(
     recorded_sha = {m.get("command"): m.get("checkpoint_sha256") for m in recorded.get("models", [])}
     started = time.time()
     todo, reused = [], []
-    for k, command in enumerate(commands["folds"]):
+    for k, fold in enumerate(commands["folds"]):
         checkpoint = root / "runs" / "cv" / str(k) / "lenet.pt"
-        if reuse and checkpoint.is_file() and recorded_sha.get(command) == sha256_of(checkpoint):
+        if reuse and checkpoint.is_file() and recorded_sha.get(fold) == sha256_of(checkpoint):
             reused.append(k)
             print(f"fold {k}: kept {_shown(checkpoint)} (its sha256 is the one weights/crossval.json records)")
         else:

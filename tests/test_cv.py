@@ -52,6 +52,7 @@ def test_cv_runs_exactly_the_recorded_commands(repo: Path) -> None:
         assert after[1] == json.loads(calibration.read_text())["command"]
     assert run["trained"] == [0, 1, 2] and run["reused"] == [] and run["same_as_recorded"] == [False] * 3
     assert json.loads((repo / "weights" / "crossval.json").read_text())["cv_run"] == run
+    assert run["command"] == "python -m lenet.train --cv 3"
 
 
 def test_cv_reuses_only_checkpoints_with_the_recorded_sha256(repo: Path) -> None:

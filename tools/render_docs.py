@@ -166,7 +166,7 @@ def cv_run() -> str:
     if run["reused"]:
         what = (
             f"The last `{run['command']}` kept fold(s) {', '.join(map(str, run['reused']))} (their recorded bytes) "
-            f"and trained {len(run['trained'])}"
+            f"and trained {len(run['trained']) or 'none'}"
         )
     else:
         what = f"The last `{run['command']}` trained all {len(run['trained'])} folds"
