@@ -538,12 +538,15 @@ def cross_validate(
     commands = cv_commands(folds)
     recorded_path = weights_dir / "crossval.json"
     recorded = json.loads(recorded_path.read_text()) if recorded_path.is_file() else {}
-    recorded_sha = {m.get("command"): m.get("checkpoint_sha256") for m in recorded.get("models", [])}
+    # Each fold's recorded bytes, by the fold it held out (the bytes, not how the path was spelled, are what count).
+    recorded_sha = {
+        (m.get("config") or {}).get("pen_fold"): m.get("checkpoint_sha256") for m in recorded.get("models", [])
+    }
     started = time.time()
     todo, reused = [], []
-    for k, fold in enumerate(commands["folds"]):
+    for k in range(folds):
         checkpoint = root / "runs" / "cv" / str(k) / "lenet.pt"
-        if reuse and checkpoint.is_file() and recorded_sha.get(fold) == sha256_of(checkpoint):
+        if reuse and checkpoint.is_file() and recorded_sha.get(k) == sha256_of(checkpoint):
             reused.append(k)
             print(f"fold {k}: kept {_shown(checkpoint)} (its sha256 is the one weights/crossval.json records)")
         else:
@@ -570,7 +573,7 @@ def cross_validate(
         "evaluation_seconds": round(time.time() - trained, 1),
         "trained": todo,
         "reused": reused,
-        "same_as_recorded": [recorded_sha.get(c) == sha for c, sha in zip(commands["folds"], shas, strict=True)],
+        "same_as_recorded": [recorded_sha.get(k) == sha for k, sha in enumerate(shas)],
         "jobs": jobs,
         "cpu_count": os.cpu_count(),
         "load_average": load_average(),  # at the end: how busy the machine was
