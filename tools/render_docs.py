@@ -170,10 +170,15 @@ def cv_run() -> str:
         )
     else:
         what = f"The last `{run['command']}` trained all {len(run['trained'])} folds"
+    training = (
+        f"{run['training_seconds'] / 60:.1f} min training {min(run['jobs'], len(run['trained']))} at a time, "
+        if run["trained"]
+        else ""
+    )
     return (
-        f"{what}: {run['wall_seconds'] / 60:.1f} min of wall time ({run['training_seconds'] / 60:.1f} min training "
-        f"{min(run['jobs'], max(len(run['trained']), 1))} at a time, {run['evaluation_seconds'] / 60:.1f} min "
-        f"evaluating and calibrating) on {run['cpu_count']} cores{load_avg}, as `weights/crossval.json` records it.\n"
+        f"{what}: {run['wall_seconds'] / 60:.1f} min of wall time ({training}{run['evaluation_seconds'] / 60:.1f} "
+        f"min evaluating and calibrating) on {run['cpu_count']} cores{load_avg}, as `weights/crossval.json` records "
+        "it.\n"
     )
 
 
