@@ -32,7 +32,7 @@ from lenet import BlankImageError, Classifier, NumberReading, Prediction, adapt,
 from serving import Lanes, Page, install_body_cap
 from ui import DigitStrip, NetworkView, PixelImage, StrokePad, TeachRow
 from ui.pad import BRUSH
-from ui.strip import Pick
+from ui.strip import Pick, sure
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"  # rendered from real pen strokes by make_examples.py
@@ -108,7 +108,7 @@ def taught(pred: Prediction) -> str:
 def shown(pred: Prediction) -> tuple[Any, ...]:
     """The outputs for one prediction made with maps=True: label, network input, network view, status."""
     network_input = (pred.model_input * 255).round().astype(np.uint8)  # (32, 32), ink = white, as MNIST
-    status = f"The network reads **{pred.digit}** ({pred.confidence:.0%} sure).{taught(pred)}"
+    status = f"The network reads **{pred.digit}** ({sure(pred.confidence)} sure).{taught(pred)}"
     return label_value(pred), network_input, NetworkView.value_of(pred), status
 
 
@@ -123,7 +123,7 @@ def number_status(reading: NumberReading, shown_index: int, picked: bool) -> str
     which = "picked" if picked else "the last drawn: pick another below the pad"
     return (
         f"The network reads **{reading.text}**. The top 3 and the maps show digit {shown_index + 1} of "
-        f"{len(reading.digits)}, a **{pred.digit}** ({pred.confidence:.0%} sure; {which}).{taught(pred)}"
+        f"{len(reading.digits)}, a **{pred.digit}** ({sure(pred.confidence)} sure; {which}).{taught(pred)}"
     )
 
 

@@ -14,7 +14,8 @@ features:
   descriptions, so only examples that look alike to the network count;
 - the votes are added to the network's own logits (``combine``): a digit the
   writer has shown in this very shape wins, anything else reads as the network
-  alone reads it.
+  alone reads it. The calibration's temperature divides the sum only after, so
+  it scales the probabilities shown and never changes the digit read.
 
 With no examples every function returns its input unchanged, so the reading is
 the network's to the bit. Each example's features depend only on the model and
@@ -213,19 +214,22 @@ def clear_caches() -> None:
 # -- the memory ------------------------------------------------------------------------------------
 
 
-def combine(logits: np.ndarray, f6: np.ndarray, memory: np.ndarray, digits: np.ndarray) -> np.ndarray:
+def combine(
+    logits: np.ndarray, f6: np.ndarray, memory: np.ndarray, digits: np.ndarray, temperature: float = 1.0
+) -> np.ndarray:
     """Adapted probabilities (10,): the network's logits plus, for each digit, the votes of its closest examples.
 
     ``f6``: the drawing's unit F6 features; ``memory`` (K, 84) the examples' and ``digits`` (K,) their digits.
     A vote is VOTE logits for an example that looks exactly like the drawing to the network, falling by e
     for every REACH of cosine distance; only the VOTERS closest examples of each digit vote, so many examples
-    of one digit count no more than the few most like the drawing.
+    of one digit count no more than the few most like the drawing. The votes add to the raw logits (VOTE and
+    REACH were set on them), and the sum is divided by the classifier's ``temperature`` only then.
     """
     weight = VOTE * np.exp(-(1.0 - memory @ f6) / REACH)
     votes = np.zeros(10)
     for d in np.unique(digits):
         votes[d] = np.sort(weight[digits == d])[-VOTERS:].sum()
-    z = logits + votes
+    z = (logits + votes) / temperature
     p = np.exp(z - z.max())
     return p / p.sum()
 
@@ -233,7 +237,7 @@ def combine(logits: np.ndarray, f6: np.ndarray, memory: np.ndarray, digits: np.n
 def adapt_prediction(model: LeNet, pred: Prediction, memory: np.ndarray, digits: np.ndarray) -> Prediction:
     """A Prediction read again with the examples' memory; it keeps the network's digit in ``network_digit``."""
     logits, f6 = features(model, pred.model_input)
-    probs = combine(logits, unit(f6), memory, digits)
+    probs = combine(logits, unit(f6), memory, digits, pred.temperature)
     digit = int(np.argmax(probs))
     return replace(
         pred,

@@ -1,9 +1,10 @@
-"""The model card of a weights folder (``README.md``), written from its ``metrics.json`` and ``crossval.json``.
+"""The model card of a weights folder (``README.md``): its ``metrics.json``, ``crossval.json``, ``calibration.json``.
 
 ``python -m lenet.train`` writes ``metrics.json`` and the card; ``python -m
-lenet.evaluate --record <folder>/crossval.json`` writes the cross-validation by
-writer and rewrites the card, so every figure in it comes from one of the two
-commands.
+lenet.train --cv 3`` writes the cross-validation by writer (``python -m
+lenet.evaluate --record <folder>/crossval.json``) and the calibration (``python
+-m lenet.calibrate``) and rewrites the card, so every figure in it comes from
+one of those commands.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def byte_scope(metrics: dict) -> str:
     return text
 
 
-def model_card(metrics: dict, crossval: dict | None = None) -> str:
+def model_card(metrics: dict, crossval: dict | None = None, calibration: dict | None = None) -> str:
     """A short model card for the weights folder."""
     test = metrics["mnist_test"]
     pen = metrics["training_data"].get("pen")
@@ -99,6 +100,8 @@ def model_card(metrics: dict, crossval: dict | None = None) -> str:
     ]
     if crossval:
         lines += ["", *crossval_section(metrics, crossval)]
+    if calibration and calibration.get("weights_sha256") == metrics["checkpoint_sha256"]:
+        lines += ["", *calibration_section(calibration)]
     return "\n".join(lines) + "\n"
 
 
@@ -109,6 +112,8 @@ def crossval_section(metrics: dict, crossval: dict) -> list[str]:
     same = all(r["config"] and same_recipe(metrics["config"], r["config"]) for r in runs)
     weakest = min(pen["per_digit"], key=lambda d: pen["per_digit"][d])
     mnist = [r["mnist_test_accuracy"] for r in runs]
+    each = [m["accuracy"] for m in pen.get("per_model", [])]
+    spread = f" (folds {min(each):.2%}–{max(each):.2%})" if each else ""
     lines = [
         "## Accuracy on writers it never saw",
         "",
@@ -118,11 +123,14 @@ def crossval_section(metrics: dict, crossval: dict) -> list[str]:
         + f": each fold's model reads the pen digits of the writers it never trained on, {pen['n']:,} digits "
         "in all.",
         "",
-        f"- Real pen-drawn digits, unseen writers: **{pen['accuracy']:.2%}**; weakest digit {weakest}: "
+        f"- Real pen-drawn digits, unseen writers: **{pen['accuracy']:.2%}**{spread}; weakest digit {weakest}: "
         f"{pen['per_digit'][weakest]:.2%}",
         "- Per style: " + ", ".join(f"{s} {a:.2%}" for s, a in pen["per_style"].items()),
         f"- MNIST test accuracy of the fold models: {min(mnist):.2%}–{max(mnist):.2%}",
         f"- {crossval['common_mistakes']}",
+        "",
+        f"`python -m lenet.train --cv {len(runs)}` runs these commands (the fold trainings two at a time), then the "
+        "calibration below:",
         "",
         "```bash",
         *[r["command"] for r in runs],
@@ -132,12 +140,31 @@ def crossval_section(metrics: dict, crossval: dict) -> list[str]:
     return lines
 
 
+def calibration_section(calibration: dict) -> list[str]:
+    """The card's lines about the confidence's calibration (``calibration.json``)."""
+    return [
+        "## Confidence",
+        "",
+        f"`Classifier` shows softmax(logits / T) with T = {calibration['temperature']:.3f}, fitted on the "
+        f"fold models' readings of the {calibration['n']:,} pen digits of writers they never saw, so that a reading "
+        f"shown at 95% is right about 95% of the time: the expected calibration error ({calibration['bins']} bins) "
+        f"falls from {calibration['ece_before']:.2%} to {calibration['ece_after']:.2%} "
+        f"({calibration['ece_after_cross_fitted']:.2%} with T fitted on the other folds only). T never changes the "
+        "digit read. It applies to these exact bytes (`calibration.json` names their sha256); other weights read "
+        "with T = 1.",
+        "",
+        "```bash",
+        calibration["command"],
+        "```",
+    ]
+
+
 def write_model_card(folder: Path) -> Path:
     """(Re)write ``folder/README.md`` from the ``metrics.json`` and, if present, ``crossval.json`` there."""
     folder = Path(folder)
     metrics = json.loads((folder / "metrics.json").read_text())
-    cv_path = folder / "crossval.json"
-    crossval = json.loads(cv_path.read_text()) if cv_path.is_file() else None
+    records = [folder / "crossval.json", folder / "calibration.json"]
+    crossval, calibration = (json.loads(r.read_text()) if r.is_file() else None for r in records)
     card = folder / "README.md"
-    card.write_text(model_card(metrics, crossval))
+    card.write_text(model_card(metrics, crossval, calibration))
     return card

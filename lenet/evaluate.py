@@ -21,7 +21,7 @@ from .data import DEFAULT_DATA_DIR, DataError
 from .evaluate_mnist import evaluate_mnist
 from .evaluate_numbers import evaluate_numbers, format_numbers
 from .evaluate_pen import common_mistakes, contact_sheet, evaluate_pen, format_pen
-from .inference import DEFAULT_WEIGHTS, Classifier
+from .inference import DEFAULT_WEIGHTS, WEIGHTS_DIR, Classifier
 from .pen import PEN_DIGITS_FILE, PenDigits
 
 
@@ -33,7 +33,24 @@ def format_report(mnist: dict | None, pen: dict | None) -> str:
         lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in mnist["per_digit"].items()))
     if pen:
         lines += format_pen(pen)
+    lines.append(fair_figure(pen))
     return "\n".join(lines)
+
+
+def fair_figure(pen: dict | None, crossval_path: Path = WEIGHTS_DIR / "crossval.json") -> str:
+    """Which figure says how well the weights read a new writer: pen digits of writers they never saw, only."""
+    fair = "The fair figure for drawings is pen digits of writers the weights never trained on, only"
+    if pen and pen["writers"] != "writers seen in training: not a fair figure":
+        return f"{fair}: the pen-digit figure above ({pen['writers']})."
+    if crossval_path.is_file():
+        cv = json.loads(crossval_path.read_text())["pen_digits"]
+        each = [m["accuracy"] for m in cv.get("per_model", [])]
+        spread = f", folds {min(each):.2%}-{max(each):.2%}" if each else ""
+        where = f"the cross-validation by writer: {cv['accuracy']:.2%} of {cv['n']:,}{spread} ({crossval_path.name})"
+    else:
+        where = "the cross-validation by writer: `python -m lenet.train --cv 3`"
+    seen = "the pen-digit figure above is not fair (these weights trained on those writers); " if pen else ""
+    return f"{fair}: {seen}for the bundled recipe it is {where}. MNIST test says little about drawings."
 
 
 def model_runs(weights: list[Path], clfs: list[Classifier]) -> list[dict]:

@@ -180,6 +180,7 @@ def consistency(
             feats["query"][i],
             feats["memory"][recent],
             np.array([outcome["taught"][j] for j in recent]),
+            clfs[owner[i]].temperature,  # what predict shows; the digit read does not depend on it
         )
         agree += pred.probabilities == tuple(float(p) for p in want) and pred.digit == outcome["read"][i]
     return agree

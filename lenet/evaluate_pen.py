@@ -108,6 +108,12 @@ def evaluate_pen(
         "slashed_zero": float(right[slashed].mean()) if slashed.any() else None,
         "n_slashed_zero": int(slashed.sum()),
     }
+    if len(clfs) > 1:  # each fold's own figure, on its own unseen writers: the spread of the pooled one
+        result["per_model"] = [
+            {"model": k, "n": int((owner[index] == k).sum()), "accuracy": float(right[owner[index] == k].mean())}
+            for k in range(len(clfs))
+            if (owner[index] == k).any()
+        ]
     wrong = np.flatnonzero(~right)
     result["worst"] = [
         {
@@ -156,6 +162,13 @@ def format_pen(pen: dict) -> list[str]:
     """The pen-digit figures as report lines."""
     models = f", {pen['models']} models pooled" if pen["models"] > 1 else ""
     lines = [f"pen digits ({pen['pipeline']}, {pen['writers']}{models}): {pen['accuracy']:.2%} of {pen['n']}"]
+    if pen.get("per_model"):
+        each = [m["accuracy"] for m in pen["per_model"]]
+        lines.append(
+            f"  per model, each on its own unseen writers: {min(each):.2%}-{max(each):.2%} ("
+            + ", ".join(f"{m['accuracy']:.2%} of {m['n']}" for m in pen["per_model"])
+            + ")"
+        )
     lines.append("  per style: " + "  ".join(f"{s}:{a:.2%}" for s, a in pen["per_style"].items()))
     lines.append("  per digit: " + "  ".join(f"{d}:{a:.2%}" for d, a in pen["per_digit"].items()))
     lines.append("  per brush (px at 512): " + "  ".join(f"{b}:{a:.2%}" for b, a in pen["per_brush"].items()))

@@ -4,11 +4,21 @@ Every caller (the app, the CLI, the evaluation, the tests) goes through
 ``Classifier``: image -> ``preprocess.to_model_input`` -> ``LeNet`` -> ``Prediction``.
 Checkpoints hold tensors and primitives only; they load with ``weights_only=True``
 and ``strict=True``, and the bundled one is checked against its recorded sha256.
+
+Every probability shown is ``softmax(logits / T)``. The temperature T comes from
+the ``calibration.json`` that ``python -m lenet.calibrate`` writes beside a
+checkpoint, and only when its recorded sha256 is the loaded file's: the bundled
+weights stay byte for byte what their training command gives, and any other
+checkpoint reads with T = 1. A temperature never changes which digit wins; the
+number reader splits a drawing on the network's raw confidences
+(``Classifier.raw_confidences``), so its readings do not depend on T either.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +39,8 @@ WEIGHTS_DIR = _PACKAGED_WEIGHTS if _PACKAGED_WEIGHTS.is_dir() else Path(__file__
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "lenet.pt"
 WEIGHTS_ENV = "LENET_WEIGHTS"  # a checkpoint to load instead of the bundled one (the app's too)
 CHECKPOINT_FORMAT = "lenet-checkpoint/1"
+CALIBRATION_FILE = "calibration.json"  # beside a checkpoint: its temperature (python -m lenet.calibrate)
+TEMPERATURE_RANGE = (0.05, 20.0)  # a recorded temperature outside this is refused, as a damaged record
 # The preprocessing a checkpoint was trained with; a checkpoint that disagrees is refused.
 GEOMETRY = {"input_size": INPUT_SIZE, "frame_size": FRAME_SIZE, "box_size": BOX_SIZE}
 NORMALIZATION = {"mean": MNIST_MEAN, "std": MNIST_STD}
@@ -48,6 +60,7 @@ class Prediction:
     model_input: np.ndarray = field(repr=False)  # (32, 32) in [0, 1], ink = 1: what the network saw
     maps: dict[str, np.ndarray] | None = field(default=None, repr=False)  # every stage, C1..OUTPUT, when asked
     network_digit: int | None = None  # read with a writer's examples: what the network alone reads (lenet.adapt)
+    temperature: float = 1.0  # the probabilities are softmax(logits / temperature) (lenet.calibrate)
 
     @property
     def adapted(self) -> bool:
@@ -135,12 +148,37 @@ def load_checkpoint(path: Path | str, verify: bool = True) -> tuple[LeNet, dict[
     return model.eval(), meta
 
 
+def calibrated_temperature(path: Path | str, sha256: str) -> float:
+    """The temperature that ``calibration.json`` beside a checkpoint records for exactly these bytes, else 1."""
+    record = Path(path).with_name(CALIBRATION_FILE)
+    if not record.is_file():
+        return 1.0
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise CheckpointError(
+            f"{record} is not readable JSON ({type(e).__name__}): restore it, or write it again with "
+            "`python -m lenet.calibrate`."
+        ) from e
+    if not isinstance(data, dict) or data.get("weights_sha256") != sha256:
+        return 1.0  # the record is another checkpoint's: these weights are not calibrated
+    t = data.get("temperature")
+    lo, hi = TEMPERATURE_RANGE
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or not lo <= t <= hi:
+        raise CheckpointError(
+            f"{record} records a temperature of {t!r}, not a number in [{lo}, {hi}]: restore it, or write it again "
+            "with `python -m lenet.calibrate`."
+        )
+    return float(t)
+
+
 class Classifier:
     """A LeNet with its preprocessing: ``predict`` and ``predict_batch`` on any image."""
 
-    def __init__(self, model: LeNet, meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, model: LeNet, meta: dict[str, Any] | None = None, temperature: float = 1.0) -> None:
         self.model = model.eval()
         self.meta = meta or {}
+        self.temperature = float(temperature)  # probabilities are softmax(logits / temperature)
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Classifier:
@@ -154,7 +192,9 @@ class Classifier:
             if not from_env:
                 raise
             raise CheckpointError(f"{e} ({WEIGHTS_ENV} names it: fix it, or unset it for the bundled weights.)") from e
-        return cls(model, meta)
+        # load_checkpoint checked the file against its recorded sha256, so the record names these bytes.
+        sha256 = (checksum_path(Path(path)).read_text().split() or [""])[0]
+        return cls(model, meta, calibrated_temperature(path, sha256))
 
     def predict(self, image: Any, maps: bool = False, examples: Any = None) -> Prediction:
         """Classify one image; with ``maps=True`` also return every stage's activations (C1..OUTPUT); ``examples``,
@@ -172,8 +212,8 @@ class Classifier:
                 found = {k: v[0].numpy() for k, v in acts.items()}
             else:
                 logits, found = self.model(batch), None
-            probs = torch.softmax(logits, dim=1)[0].numpy()
-        return _prediction(probs, x, found)
+            probs = torch.softmax(logits / self.temperature, dim=1)[0].numpy()
+        return _prediction(probs, x, found, self.temperature)
 
     def read_number(self, image: Any, maps: bool = False, examples: Any = None) -> NumberReading:
         """Read a whole number (digits left to right) from anything ``predict`` takes; see ``lenet.number``.
@@ -182,7 +222,7 @@ class Classifier:
         adapt each digit's reading as in ``predict``; the split into digits stays the network's.
         """
         memory = adapt.memory_of(self, examples)
-        found = number.split(image, self._confidences, memory is not None)
+        found = number.split(image, self.raw_confidences, memory is not None)
         if maps:
             digits = tuple(self.classify_input(x, maps) for x in found.inputs)
         else:  # one forward pass for all the digits, as for one
@@ -200,18 +240,22 @@ class Classifier:
                 raise type(e)(f"image {i}: {e}") from e
         return self.predict_inputs(np.stack(inputs)) if inputs else []
 
-    def _confidences(self, inputs: np.ndarray) -> np.ndarray:
-        """The top probability of each of (N, 32, 32) inputs, as ``predict_inputs`` gives it: a split's scores."""
+    def logits(self, inputs: np.ndarray) -> torch.Tensor:
+        """The network's scores (N, 10) of already-preprocessed (N, 32, 32) inputs in [0, 1], before any softmax."""
         with torch.inference_mode():
-            logits = self.model(torch.from_numpy(normalize(inputs))[:, None])
-            return torch.softmax(logits, dim=1).max(dim=1).values.numpy()
+            return self.model(torch.from_numpy(normalize(inputs))[:, None])
+
+    def raw_confidences(self, inputs: np.ndarray) -> np.ndarray:
+        """The network's own top probability (T = 1) of each of (N, 32, 32) inputs: the number reader's split
+        scores, so that how a drawing splits into digits does not depend on the calibration."""
+        with torch.inference_mode():
+            return torch.softmax(self.logits(inputs), dim=1).max(dim=1).values.numpy()
 
     def predict_inputs(self, inputs: np.ndarray) -> list[Prediction]:
         """Classify already-preprocessed (N, 32, 32) inputs in [0, 1] in one forward pass."""
         with torch.inference_mode():
-            logits = self.model(torch.from_numpy(normalize(inputs))[:, None])
-            probs = torch.softmax(logits, dim=1).numpy()
-        return [_prediction(p, x, None) for p, x in zip(probs, inputs, strict=True)]
+            probs = torch.softmax(self.logits(inputs) / self.temperature, dim=1).numpy()
+        return [_prediction(p, x, None, self.temperature) for p, x in zip(probs, inputs, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -223,6 +267,6 @@ class NumberReading:
     boxes: tuple[tuple[float, float, float, float], ...]  # (x0, y0, x1, y1) in the input's coordinates
 
 
-def _prediction(probs: np.ndarray, x: np.ndarray, maps: dict[str, np.ndarray] | None) -> Prediction:
+def _prediction(probs: np.ndarray, x: np.ndarray, maps: dict[str, np.ndarray] | None, temperature: float) -> Prediction:
     digit = int(np.argmax(probs))
-    return Prediction(digit, float(probs[digit]), tuple(float(p) for p in probs), x, maps)
+    return Prediction(digit, float(probs[digit]), tuple(float(p) for p in probs), x, maps, temperature=temperature)

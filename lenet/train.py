@@ -10,6 +10,12 @@ x86-64 CPU with AVX2: ``main`` pins torch's CPU kernels to AVX2 (``KERNEL_PINS``
 A run writes into ``runs/<timestamp>/`` unless ``--out`` says otherwise; the
 bundled weights are replaced only by an explicit ``--out weights/lenet.pt``.
 Functions return metrics; ``main`` prints them.
+
+``--cv 3`` is the cross-validation by writer in one command: the fold models of
+the bundled weights' recipe into ``runs/cv/<k>/``, each read on the writers it
+never saw (``weights/crossval.json``), and the calibration fitted on those
+readings (``weights/calibration.json``): each step the recorded command, run as
+a subprocess.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -33,10 +40,10 @@ from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from . import corrections
-from .card import write_model_card
+from .card import same_recipe, write_model_card
 from .data import DEFAULT_DATA_DIR, DataError, ensure_mnist, md5_of, mnist_inputs, read_idx
 from .evaluate_mnist import score
-from .inference import Classifier, save_checkpoint
+from .inference import CALIBRATION_FILE, Classifier, save_checkpoint, sha256_of
 from .model import LeNet
 from .pen import PEN_DIGITS_FILE, PenDigits, render_with_progress, split_writers
 from .preprocess import MNIST_MEAN, MNIST_STD
@@ -237,12 +244,7 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
         history.append({"epoch": epoch, "loss": round(total_loss / seen, 5), "test_accuracy": acc})
         log(f"epoch {epoch}/{cfg.epochs}: loss {total_loss / seen:.4f}, MNIST test accuracy {acc:.4%}")
 
-    # A run without corrections records the recipe as before they existed, so recipes stay comparable.
-    config = {
-        k: (_shown(v) if isinstance(v, Path) else v)
-        for k, v in asdict(cfg).items()
-        if k != "corrections" or v is not None
-    }
+    config = recorded_config(cfg)
     metrics = {
         "mnist_test": evaluate(model, test_in, test_y),
         "history": history,
@@ -270,6 +272,16 @@ def train(cfg: TrainConfig, log=print) -> tuple[LeNet, dict]:
             f"{metrics['pen_heldout']['accuracy']:.4%}"
         )
     return model.eval(), metrics
+
+
+def recorded_config(cfg: TrainConfig) -> dict:
+    """The recipe as metrics.json records it: paths relative to the repository, no corrections key without them."""
+    # A run without corrections records the recipe as before they existed, so recipes stay comparable.
+    return {
+        k: (_shown(v) if isinstance(v, Path) else v)
+        for k, v in asdict(cfg).items()
+        if k != "corrections" or v is not None
+    }
 
 
 def kernel_pins() -> dict[str, str]:
@@ -385,6 +397,14 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         "--mnist-only", action="store_true", help="train on MNIST alone, without the pen digits (default: off)"
     )
     p.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="instead of one model, the cross-validation by writer with the bundled weights' recipe: train K fold "
+        "models into runs/cv/, evaluate them into weights/crossval.json and fit the calibration into "
+        "weights/calibration.json; `--cv 3 --help` lists its flags (default: off)",
+    )
+    p.add_argument(
         "--dry-run",
         action="store_true",
         help=f"a quick smoke run: 1 epoch on the first {DRY_RUN_LIMIT} MNIST training digits (and their slashed "
@@ -392,6 +412,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         "MNIST test digits; an explicit limit wins (default: off)",
     )
     args = vars(p.parse_args(argv))
+    if args.pop("cv") is not None:
+        p.error("--cv takes only its own flags: see `python -m lenet.train --cv 3 --help`")
     if args["pen_folds"] < 2:
         p.error(f"--pen-folds must be at least 2 (got {args['pen_folds']})")
     fold = args["pen_fold"]
@@ -414,6 +436,8 @@ def main(argv: list[str] | None = None) -> dict:
     command in a pinned process instead and exits with that process's status.
     """
     argv = sys.argv[1:] if argv is None else argv
+    if any(a == "--cv" or a.startswith("--cv=") for a in argv):
+        return cross_validate_main(argv)
     cfg = parse_args(argv)  # --help and bad flags are answered here, before any second process
     pins = kernel_pins()
     if any(os.environ.get(k) != v for k, v in pins.items()):
@@ -429,6 +453,183 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"pen digits, held-out writers: {metrics['pen_heldout']['accuracy']:.4%}")
     print(f"wrote {cfg.out} ({metrics['checkpoint_bytes']:,} bytes, sha256 {metrics['checkpoint_sha256'][:12]}...)")
     return metrics
+
+
+# -- python -m lenet.train --cv K -------------------------------------------------------------------
+
+CV_JOBS = 2  # fold trainings at once, one torch thread each: one per core of a 2-core machine
+
+
+def fold_command(k: int, folds: int) -> str:
+    """The training command of cross-validation fold ``k`` of ``folds``: the bundled recipe, writers of fold k out."""
+    return f"python -m lenet.train --pen-folds {folds} --pen-fold {k} --threads 1 --out runs/cv/{k}/lenet.pt"
+
+
+def cv_commands(folds: int) -> dict[str, list[str] | str]:
+    """Every command of ``--cv``: the fold trainings, the evaluation and the calibration, as recorded."""
+    weights = " ".join(f"--weights runs/cv/{k}/lenet.pt" for k in range(folds))
+    return {
+        "folds": [fold_command(k, folds) for k in range(folds)],
+        "evaluate": f"python -m lenet.evaluate --no-mnist --pen-digits {weights} --record weights/crossval.json",
+        "calibrate": f"python -m lenet.calibrate {weights}",
+    }
+
+
+def check_recipe(folds: int, weights_dir: Path) -> None:
+    """Refuse fold commands whose recipe is not the bundled weights' (their metrics.json) but for the writers."""
+    beside = weights_dir / "metrics.json"
+    if not beside.is_file():
+        raise SystemExit(f"error: no {beside}: --cv compares the folds' recipe with the bundled weights' recipe there.")
+    shipped = json.loads(beside.read_text())["config"]
+    for command in cv_commands(folds)["folds"]:
+        fold = recorded_config(parse_args(shlex.split(command)[3:]))
+        if not same_recipe(shipped, fold):
+            differ = sorted(k for k in set(shipped) | set(fold) if shipped.get(k) != fold.get(k))
+            raise SystemExit(
+                f"error: `{command}` would not train with the recipe of {beside} (they differ in "
+                f"{', '.join(differ)}): the cross-validation must measure the bundled recipe."
+            )
+
+
+def run_commands(commands: list[tuple[str, Path]], jobs: int, cwd: Path) -> list[int]:
+    """Run ``python -m ...`` commands as subprocesses, at most ``jobs`` at once, each's output into its log file;
+    return their exit codes in order."""
+    env = {**os.environ, **kernel_pins()}  # pinned already: a training need not start a second process
+    pending, running, codes = list(enumerate(commands)), {}, [0] * len(commands)
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                i, (command, log) = pending.pop(0)
+                log.parent.mkdir(parents=True, exist_ok=True)
+                out = open(log, "w")  # closed when its process ends
+                argv = [sys.executable, *shlex.split(command)[1:]]
+                running[i] = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT), out
+                print(f"  started: {command} (log: {_shown(log)})", flush=True)
+            time.sleep(0.5)
+            for i, (proc, out) in list(running.items()):
+                if proc.poll() is not None:
+                    out.close()
+                    codes[i] = proc.returncode
+                    del running[i]
+    finally:
+        for proc, out in running.values():  # interrupted: stop what this started
+            proc.terminate()
+            proc.wait()
+            out.close()
+    return codes
+
+
+def cross_validate(
+    folds: int,
+    reuse: bool = False,
+    jobs: int = CV_JOBS,
+    root: Path | None = None,
+    runner=run_commands,
+    command: str = "python -m lenet.train --cv 3",
+) -> dict:
+    """Train the fold models, evaluate them on their unseen writers and fit the calibration; return the timings.
+
+    ``root`` is the repository (runs/ and weights/ in it); ``runner`` runs a list of (command, log) as
+    ``run_commands`` does (tests replace it).
+    """
+    root = Path(root or ROOT)
+    weights_dir = root / "weights"
+    check_recipe(folds, weights_dir)
+    commands = cv_commands(folds)
+    recorded_path = weights_dir / "crossval.json"
+    recorded = json.loads(recorded_path.read_text()) if recorded_path.is_file() else {}
+    # Each fold's recorded bytes, by the fold it held out (the bytes, not how the path was spelled, are what count).
+    recorded_sha = {
+        (m.get("config") or {}).get("pen_fold"): m.get("checkpoint_sha256") for m in recorded.get("models", [])
+    }
+    started = time.time()
+    todo, reused = [], []
+    for k in range(folds):
+        checkpoint = root / "runs" / "cv" / str(k) / "lenet.pt"
+        if reuse and checkpoint.is_file() and recorded_sha.get(k) == sha256_of(checkpoint):
+            reused.append(k)
+            print(f"fold {k}: kept {_shown(checkpoint)} (its sha256 is the one weights/crossval.json records)")
+        else:
+            todo.append(k)
+    if todo:
+        print(f"training {len(todo)} fold model(s), {min(jobs, len(todo))} at a time, one thread each:", flush=True)
+    codes = runner([(commands["folds"][k], root / "runs" / "cv" / str(k) / "train.log") for k in todo], jobs, root)
+    failed = [k for k, code in zip(todo, codes, strict=True) if code]
+    if failed:
+        raise SystemExit(f"error: fold(s) {failed} failed: see runs/cv/<k>/train.log")
+    trained = time.time()
+    print(f"evaluating the fold models on their unseen writers and fitting the calibration ({min(jobs, 2)} at once):")
+    logs = root / "runs" / "cv"
+    steps = [(commands["evaluate"], logs / "evaluate.log"), (commands["calibrate"], logs / "calibrate.log")]
+    codes = runner(steps, min(jobs, 2), root)
+    if any(codes):
+        raise SystemExit(f"error: `{steps[codes.index(max(codes))][0]}` failed: see its log in runs/cv/")
+    checkpoints = [root / "runs" / "cv" / str(k) / "lenet.pt" for k in range(folds)]
+    shas = [sha256_of(c) if c.is_file() else None for c in checkpoints]
+    run = {
+        "command": command,
+        "wall_seconds": round(time.time() - started, 1),
+        "training_seconds": round(trained - started, 1),
+        "evaluation_seconds": round(time.time() - trained, 1),
+        "trained": todo,
+        "reused": reused,
+        "same_as_recorded": [recorded_sha.get(k) == sha for k, sha in enumerate(shas)],
+        "jobs": jobs,
+        "cpu_count": os.cpu_count(),
+        "load_average": load_average(),  # at the end: how busy the machine was
+    }
+    if recorded_path.is_file():  # how this crossval.json was made: by this command, in this time
+        written = json.loads(recorded_path.read_text())
+        recorded_path.write_text(json.dumps({**written, "cv_run": run}, indent=1) + "\n")
+    if (weights_dir / "metrics.json").is_file():
+        write_model_card(weights_dir)  # with both records, whichever of the two finished last
+    return run
+
+
+def cross_validate_main(argv: list[str]) -> dict:
+    """``python -m lenet.train --cv K``: its own flags, the run, the figures and the wall time."""
+    p = argparse.ArgumentParser(
+        prog="python -m lenet.train --cv K",
+        description="Cross-validation by writer with the bundled weights' recipe, in one command: "
+        + "; then ".join(["the fold trainings", "their evaluation", "the calibration"])
+        + ". Each step runs its recorded command; `python -m lenet.train --cv 3` shows them.",
+    )
+    p.add_argument("--cv", type=int, required=True, metavar="K", help="number of folds of writers (the record: 3)")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a fold checkpoint that exists and has the sha256 weights/crossval.json records for its command, "
+        "instead of training it again (default: off)",
+    )
+    p.add_argument(
+        "--jobs", type=int, default=CV_JOBS, help=f"fold trainings at once, one thread each (default: {CV_JOBS})"
+    )
+    args = p.parse_args(argv)
+    if args.cv < 2:
+        p.error(f"--cv must be at least 2 (got {args.cv})")
+    if args.jobs < 1:
+        p.error(f"--jobs must be at least 1 (got {args.jobs})")
+    if not (ROOT / "pyproject.toml").is_file():
+        p.error("--cv runs in a clone of the repository: it writes runs/cv/ and weights/ there")
+    result = cross_validate(args.cv, args.reuse, args.jobs, command=" ".join(["python -m lenet.train", *argv]))
+    crossval = json.loads((ROOT / "weights" / "crossval.json").read_text())
+    pen = crossval["pen_digits"]
+    folds = [m["accuracy"] for m in pen.get("per_model", [])]
+    print(
+        f"unseen writers, {args.cv} folds pooled: {pen['accuracy']:.2%} of {pen['n']:,}"
+        + (f" (folds {min(folds):.2%}-{max(folds):.2%})" if folds else "")
+    )
+    calibration = json.loads((ROOT / "weights" / CALIBRATION_FILE).read_text())
+    print(
+        f"calibration: T = {calibration['temperature']:.3f}, expected calibration error "
+        f"{calibration['ece_before']:.2%} -> {calibration['ece_after']:.2%}"
+    )
+    reused = f", {len(result['reused'])} fold(s) reused" if result["reused"] else ""
+    print(
+        f"wall time {result['wall_seconds'] / 60:.1f} min (training {result['training_seconds'] / 60:.1f} min, "
+        f"evaluation and calibration {result['evaluation_seconds'] / 60:.1f} min{reused})"
+    )
+    return result
 
 
 if __name__ == "__main__":

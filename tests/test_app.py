@@ -26,7 +26,7 @@ from lenet import NumberReading, adapt
 from lenet.pen import compose_number, render
 from ui import DigitStrip, NetworkView, PixelImage, StrokePad, TeachRow
 from ui.pixels import png_data_uri
-from ui.strip import Pick
+from ui.strip import Pick, sure
 
 # Read when pytest collects this module, before any test launches app.demo (the browser tests do, in-process).
 STATE_AT_IMPORT = (app.demo.is_running, app.demo.local_url)
@@ -192,7 +192,7 @@ def test_a_single_digit_shows_exactly_as_before(digits: dict, name: str) -> None
     value = pad_value(digits[name]["strokes"])
     outputs = app.read_pad(value)
     assert_same_outputs(outputs[:4], app.shown(app.CLASSIFIER.predict(value, maps=True)))  # what the page showed
-    assert outputs[3] == f"The network reads **{digits[name]['label']}** ({max(outputs[0].values()):.0%} sure)."
+    assert outputs[3] == f"The network reads **{digits[name]['label']}** ({sure(max(outputs[0].values()))} sure)."
     assert outputs[4:6] == (None, StrokePad.show_boxes([]))
     # The correction row gets the drawing to turn into an example: all its strokes, compacted, and the digit read.
     row = outputs[6]
@@ -217,7 +217,7 @@ def test_a_number_reads_in_the_status_with_its_strip_and_boxes(digits: dict, nam
     assert [d["digit"] for d in strip["digits"]] == [int(c) for c in text]
     assert [d["selected"] for d in strip["digits"]] == [False] * (len(text) - 1) + [True]
     for shown_digit, pred in zip(strip["digits"], kept.digits, strict=True):
-        assert shown_digit["sure"] == f"{pred.confidence:.0%}"
+        assert shown_digit["sure"] == sure(pred.confidence)
         decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(shown_digit["src"].split(",", 1)[1]))))
         np.testing.assert_array_equal(decoded, (pred.model_input * 255).round().astype(np.uint8))
     json.dumps(strip)  # it travels as JSON
@@ -713,3 +713,7 @@ def test_a_reading_while_the_pen_moves_leaves_the_correction_row_for_the_pen_ups
     assert final[6]["pending"] and live[6] == gr.skip()
     assert_same_outputs(live[:4], final[:4])  # the reading itself is the same
     assert app.read_pad(value)[6] == final[6]  # an API caller without the flag gets the row, as at pen-up
+
+
+def test_a_confidence_is_never_shown_as_100_percent() -> None:
+    assert [sure(c) for c in (0.5, 0.994, 0.995, 0.9999, 1.0)] == ["50%", "99%", "over 99%", "over 99%", "over 99%"]

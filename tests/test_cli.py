@@ -99,6 +99,10 @@ def test_evaluate_mnist(mnist_dir: Path) -> None:
     found = re.search(r"MNIST test: (\d+\.\d+)% of 200", result.stdout)
     assert found, result.stdout
     assert float(found.group(1)) >= 99.5  # calibration: the bundled weights read all 200
+    # It says which figure is fair for drawings: the cross-validation's, on unseen writers only.
+    crossval = json.loads((ROOT / "weights" / "crossval.json").read_text())["pen_digits"]
+    fair = result.stdout.strip().splitlines()[-1]
+    assert "writers the weights never trained on, only" in fair and f"{crossval['accuracy']:.2%}" in fair
 
 
 def test_train_help_gives_every_flag_a_default() -> None:

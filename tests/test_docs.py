@@ -218,10 +218,18 @@ def check_command(line: str, capsys: pytest.CaptureFixture) -> None:
             from lenet.predict import main
 
             assert main(argv) == 0, capsys.readouterr()
+        elif name == "lenet.train" and "--cv" in argv:  # its own flags
+            from lenet.train import main
+
+            parse_only(main, argv)
         elif name == "lenet.train":
             from lenet.train import parse_args
 
             parse_args(argv)
+        elif name == "lenet.calibrate":
+            from lenet.calibrate import main
+
+            parse_only(main, argv)
         elif name == "lenet.evaluate":
             from lenet.evaluate import parser
 
@@ -333,6 +341,8 @@ def test_benchmark_blocks_render_records_shaped_as_the_benchmarks_write_them(
     [
         render_docs.NUMBERS_COMMAND,
         render_docs.POOLED_COMMAND,
+        render_docs.SEED_TRAIN_COMMAND,
+        render_docs.SEED_COMMAND,
         render_docs.READ_NUMBER_COMMAND,
         render_docs.APP_COMMAND,
         render_docs.SOAK_COMMAND,

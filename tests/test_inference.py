@@ -118,8 +118,9 @@ def test_predict_with_maps(clf: Classifier, mnist: dict[str, np.ndarray]) -> Non
     assert {k: v.shape for k, v in p.maps.items()} == shapes
     assert p.digit == plain.digit
     np.testing.assert_allclose(p.probabilities, plain.probabilities, atol=1e-6)
-    # The probabilities are the softmax of the OUTPUT stage carried with them: one forward pass.
-    z = p.maps["OUTPUT"].astype(np.float64)
+    # The probabilities are the softmax of the OUTPUT stage carried with them, over the calibration's
+    # temperature (lenet.calibrate): one forward pass.
+    z = p.maps["OUTPUT"].astype(np.float64) / p.temperature
     np.testing.assert_allclose(p.probabilities, np.exp(z - z.max()) / np.exp(z - z.max()).sum(), atol=1e-6)
 
 

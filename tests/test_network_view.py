@@ -60,6 +60,10 @@ def test_a_reading_carries_the_exact_input_and_pytorchs_last_stages(clf: Classif
     for name in SENT_STAGES:
         assert np.array_equal(f32(value[name]), pred.maps[name].reshape(-1)), name
     assert value["digit"] == pred.digit
+    # The page's softmax divides OUTPUT by the calibration's temperature, as the probabilities shown are made.
+    assert value.get("temperature", 1.0) == pred.temperature == clf.temperature
+    z = f32(value["OUTPUT"]).astype(np.float64) / value.get("temperature", 1.0)
+    np.testing.assert_allclose(np.exp(z - z.max()) / np.exp(z - z.max()).sum(), pred.probabilities, atol=1e-6)
     # Recomputed from that input, the model gives the same stages: the page's input is the network's.
     with torch.inference_mode():
         _, stages = clf.model.forward_with_maps(torch.from_numpy(x)[None, None])

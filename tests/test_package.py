@@ -72,7 +72,7 @@ def test_installed_package_carries_the_pen_digits_and_their_licence(installed: P
     package = installed / "lenet"
     assert (package / "pen_digits.npz").read_bytes() == (ROOT / "lenet" / "pen_digits.npz").read_bytes()
     assert "CC BY 4.0" in (package / "pen_digits.LICENSE.md").read_text()
-    for name in ("lenet.pt", "lenet.pt.sha256", "metrics.json"):
+    for name in ("lenet.pt", "lenet.pt.sha256", "metrics.json", "calibration.json"):  # the last: its temperature
         assert (package / "weights" / name).read_bytes() == (ROOT / "weights" / name).read_bytes()
     licences = {p.name for p in installed.glob("*.dist-info/**/*") if p.is_file()}
     assert {"LICENSE", "pen_digits.LICENSE.md"} <= licences

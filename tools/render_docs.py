@@ -34,6 +34,13 @@ RECORDS = ROOT / "docs" / "records"
 NUMBERS_COMMAND = (
     "python -m lenet.evaluate --numbers --weights runs/cv/0/lenet.pt --record weights/numbers.json"  # fold 0
 )
+# Fold 0 trained with another seed, then read on its own unseen writers.
+SEED_TRAIN_COMMAND = (
+    "python -m lenet.train --pen-folds 3 --pen-fold 0 --threads 1 --seed 1 --out runs/cv-seed1/0/lenet.pt"
+)
+SEED_COMMAND = (
+    "python -m lenet.evaluate --no-mnist --pen-digits --weights runs/cv-seed1/0/lenet.pt --record weights/seed1.json"
+)
 POOLED_COMMAND = (
     "python -m lenet.evaluate --numbers --weights runs/cv/0/lenet.pt --weights runs/cv/1/lenet.pt "
     "--weights runs/cv/2/lenet.pt --record weights/numbers-pooled.json"
@@ -60,13 +67,20 @@ def pct(x: float, digits: int = 2) -> str:
 # -- accuracy: weights/metrics.json, crossval.json, whole-canvas.json ----------------------------------------------
 
 
+def fold_spread(pen: dict) -> str:
+    """The spread of the pooled cross-validation figure over its folds, each on its own unseen writers."""
+    each = [m["accuracy"] for m in pen["per_model"]]
+    return f"{len(each)} folds: {pct(min(each))}–{pct(max(each))}"
+
+
 def headline() -> str:
     metrics, crossval = load(WEIGHTS / "metrics.json"), load(WEIGHTS / "crossval.json")
     baseline = load(WEIGHTS / "whole-canvas.json")
     pen = crossval["pen_digits"]
     return (
-        f"It reads **{pct(pen['accuracy'])}** of {pen['n']:,} real pen-drawn digits by writers it never saw "
-        f"(MNIST test: {pct(metrics['mnist_test']['accuracy'])}), where shrinking the whole canvas, as most "
+        f"It reads **{pct(pen['accuracy'])}** ({fold_spread(pen)}) of {pen['n']:,} real pen-drawn digits by "
+        f"writers it never saw (MNIST test: {pct(metrics['mnist_test']['accuracy'])}), where shrinking the whole "
+        "canvas, as most "
         f"draw-a-digit demos do, reads {pct(baseline['pen_digits']['accuracy'])} of them "
         f"([how this is measured](docs/accuracy.md)).\n"
     )
@@ -85,12 +99,49 @@ def accuracy_table() -> str:
         f"| **bundled weights**: MNIST + the pen digits of all {writers} writers | "
         f"**{pct(metrics['mnist_test']['accuracy'])}** | – (it saw every writer) |\n"
         f"| the same recipe, {len(crossval['models'])}-fold cross-validation by writer | "
-        f"{pct(min(folds))}–{pct(max(folds))} | **{pct(pen['accuracy'])}** of {pen['n']:,} (weakest digit "
+        f"{pct(min(folds))}–{pct(max(folds))} | **{pct(pen['accuracy'])}** of {pen['n']:,} pooled "
+        f"({fold_spread(pen)}; weakest digit "
         f"{weakest}: {pct(pen['per_digit'][weakest])}; every style ≥ {pct(min(pen['per_style'].values()))}) |\n"
         f"| whole-canvas resize (what most demos do), the same cross-validation models | – | "
         f"{pct(baseline['pen_digits']['accuracy'])} of {baseline['pen_digits']['n']:,} |\n"
         "\n"
         f"In the cross-validation: {crossval['common_mistakes']}\n"
+    )
+
+
+def seed_spread() -> str:
+    crossval, seed1 = load(WEIGHTS / "crossval.json"), load(WEIGHTS / "seed1.json")
+    if seed1 is None:
+        return missing(WEIGHTS / "seed1.json", SEED_COMMAND).replace(
+            "*Not recorded yet.* ", f"*Not recorded yet.* After `{SEED_TRAIN_COMMAND}`, "
+        )
+    first, other = crossval["pen_digits"]["per_model"][0], seed1["pen_digits"]
+    return (
+        f"Training fold 0 again with `--seed 1` (`{seed1['models'][0]['command']}`) gives {pct(other['accuracy'])} "
+        f"of {other['n']:,} against {pct(first['accuracy'])} of {first['n']:,} with seed 0: "
+        f"{abs(other['accuracy'] - first['accuracy']) * 100:.2f} points apart. The seed also draws the split of the "
+        "writers into folds, so the two read different writers: this is the spread of one fold's figure over "
+        "training noise and the choice of writers together, and a change of the pooled figure smaller than the "
+        "spread over folds above is not a change.\n"
+    )
+
+
+def calibration() -> str:
+    record = load(WEIGHTS / "calibration.json")
+    if record is None:
+        return missing(WEIGHTS / "calibration.json", "python -m lenet.train --cv 3")
+    top = [b for b in record["before"]["bins"] if b["range"][0] == 0.9][0]
+    top_after = [b for b in record["after"]["bins"] if b["range"][0] == 0.9][0]
+    return (
+        f"Without it, the network is too modest: on the {record['n']:,} pen digits of unseen writers its mean "
+        f"confidence is {pct(record['before']['mean_confidence'])} against {pct(record['accuracy'])} right, and "
+        f"the {top['n']:,} readings shown at 90–100% have a mean confidence of {pct(top['mean_confidence'])} but are "
+        f"right {pct(top['accuracy'])} of the time. With T = {record['temperature']:.3f}, the mean confidence is "
+        f"{pct(record['after']['mean_confidence'])}, and the {top_after['n']:,} readings shown at 90–100% have a "
+        f"mean confidence of {pct(top_after['mean_confidence'])} and are right {pct(top_after['accuracy'])} of the "
+        f"time. The expected calibration error ({record['bins']} equal-width bins) falls from "
+        f"**{pct(record['ece_before'])}** to **{pct(record['ece_after'])}**; fitting T on two folds and measuring on "
+        f"the third gives {pct(record['ece_after_cross_fitted'])}.\n"
     )
 
 
@@ -103,6 +154,31 @@ def training_run() -> str:
         f"The bundled weights' run, `{metrics['command']}`, took {training_time(metrics)} with "
         f"{metrics['threads']} torch thread(s), as `weights/metrics.json` records it (the time is that run's: the "
         f"machine may have been shared). The network has {parameter_count():,} parameters.\n"
+    )
+
+
+def cv_run() -> str:
+    crossval = load(WEIGHTS / "crossval.json")
+    run = crossval.get("cv_run")
+    if run is None:
+        return missing(WEIGHTS / "crossval.json", "python -m lenet.train --cv 3")
+    load_avg = f", load average {run['load_average'][0]:.1f} at the end" if run.get("load_average") else ""
+    if run["reused"]:
+        what = (
+            f"The last `{run['command']}` kept fold(s) {', '.join(map(str, run['reused']))} (their recorded bytes) "
+            f"and trained {len(run['trained']) or 'none'}"
+        )
+    else:
+        what = f"The last `{run['command']}` trained all {len(run['trained'])} folds"
+    training = (
+        f"{run['training_seconds'] / 60:.1f} min training {min(run['jobs'], len(run['trained']))} at a time, "
+        if run["trained"]
+        else ""
+    )
+    return (
+        f"{what}: {run['wall_seconds'] / 60:.1f} min of wall time ({training}{run['evaluation_seconds'] / 60:.1f} "
+        f"min evaluating and calibrating) on {run['cpu_count']} cores{load_avg}, as `weights/crossval.json` records "
+        "it.\n"
     )
 
 
@@ -424,6 +500,9 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "headline": headline,
     "accuracy-table": accuracy_table,
     "training-run": training_run,
+    "seed-spread": seed_spread,
+    "calibration": calibration,
+    "cv-run": cv_run,
     "dry-run": dry_run,
     "numbers-method": numbers_method,
     "numbers-table": numbers_table,

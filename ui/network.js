@@ -96,11 +96,12 @@ function run(value) {
   for (let i = 0; i < f5.length; i++) diff = Math.max(diff, Math.abs(mine[i] - f5[i]));
   const out = f32(value.OUTPUT);
   const top = Math.max(...out);
-  const e = Array.from(out, (z) => Math.exp(z - top));
+  const t = value.temperature || 1; // calibrated weights: softmax(scores / t), as the app shows (lenet.calibrate)
+  const e = Array.from(out, (z) => Math.exp((z - top) / t));
   const total = e.reduce((a, b) => a + b, 0);
   return {
     INPUT: x, C1: c1, S2: s2, C3: c3, S4: s4, F5: f5, F6: f32(value.F6), OUTPUT: out,
-    probs: e.map((v) => v / total), diff, digit: value.digit, network: value.network_digit,
+    probs: e.map((v) => v / total), t, diff, digit: value.digit, network: value.network_digit,
   };
 }
 
@@ -504,7 +505,8 @@ function explainLinear(name, u) {
   marks[name] = [u];
   const label = name === "OUTPUT" ? `OUTPUT · digit ${u}` : `${name} · unit ${u}`;
   const tail = relu ? `→ ReLU → <b>${fmt(Math.max(sum, 0))}</b>`
-    : `: the score for ${u}; softmax makes it <b>${(100 * state.probs[u]).toFixed(1)}%</b>`;
+    : `: the score for ${u}; softmax${state.t === 1 ? "" : ` of the scores ÷ ${state.t.toFixed(3)} (calibrated)`} makes it `
+      + `<b>${(100 * state.probs[u]).toFixed(1)}%</b>`;
   return {
     title: label,
     body: `<p>Each of the ${I} values of ${below} times its weight, summed (${zero} of the ${I} are 0 and add nothing).

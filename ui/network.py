@@ -105,6 +105,8 @@ def value_of(pred: Prediction) -> dict[str, Any]:
     # A bit per pixel (1 = its value follows), then the float32 values of those pixels in order.
     packed = np.packbits(ink, bitorder="little").tobytes() + np.ascontiguousarray(x[ink], dtype="<f4").tobytes()
     value: dict[str, Any] = {"x": base64.b64encode(packed).decode("ascii"), "digit": pred.digit}
+    if pred.temperature != 1.0:  # calibrated weights: the page's softmax divides the scores by it too
+        value["temperature"] = pred.temperature
     if pred.adapted:  # the writer's examples changed the reading; the stages shown are the network's own
         value["network_digit"] = pred.network_digit
     for name in SENT_STAGES:

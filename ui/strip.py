@@ -48,6 +48,11 @@ class Pick(NamedTuple):
     reading: str | None
 
 
+def sure(confidence: float) -> str:
+    """A confidence as the page says it: a whole percent, but never "100%" (a calibrated 99.6% is not certain)."""
+    return "over 99%" if confidence >= 0.995 else f"{confidence:.0%}"
+
+
 class DigitStrip(gr.HTML):
     """The digits of a number as a row of pickable inputs; as an input, its value is the picked index."""
 
@@ -69,7 +74,7 @@ class DigitStrip(gr.HTML):
         ``reading``: a key naming the reading they come from, handed back with each pick."""
         return {
             "digits": [
-                {"digit": int(d), "sure": f"{c:.0%}", "src": png_data_uri(image), "selected": k == selected}
+                {"digit": int(d), "sure": sure(c), "src": png_data_uri(image), "selected": k == selected}
                 for k, (d, c, image) in enumerate(digits)
             ],
             "selected": int(selected),
