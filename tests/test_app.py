@@ -716,4 +716,4 @@ def test_a_reading_while_the_pen_moves_leaves_the_correction_row_for_the_pen_ups
 
 
 def test_a_confidence_is_never_shown_as_100_percent() -> None:
-    assert [sure(c) for c in (0.5, 0.994, 0.995, 0.9999, 1.0)] == ["50%", "99%", "over 99%", "over 99%", "over 99%"]
+    assert [sure(c) for c in (0.5, 0.994, 0.995, 0.9999, 1.0)] == ["50%", "99%", ">99%", ">99%", ">99%"]

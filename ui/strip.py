@@ -50,7 +50,7 @@ class Pick(NamedTuple):
 
 def sure(confidence: float) -> str:
     """A confidence as the page says it: a whole percent, but never "100%" (a calibrated 99.6% is not certain)."""
-    return "over 99%" if confidence >= 0.995 else f"{confidence:.0%}"
+    return ">99%" if confidence >= 0.995 else f"{confidence:.0%}"
 
 
 class DigitStrip(gr.HTML):
