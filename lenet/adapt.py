@@ -235,8 +235,12 @@ def combine(
 
 
 def adapt_prediction(model: LeNet, pred: Prediction, memory: np.ndarray, digits: np.ndarray) -> Prediction:
-    """A Prediction read again with the examples' memory; it keeps the network's digit in ``network_digit``."""
-    logits, f6 = features(model, pred.model_input)
+    """A Prediction read again with the examples' memory; it keeps the network's digit in ``network_digit``.
+    A prediction made with maps already holds its logits and F6 from that forward pass: no second one."""
+    if pred.maps is not None:
+        logits, f6 = pred.maps["OUTPUT"].astype(np.float64), pred.maps["F6"].astype(np.float64)
+    else:
+        logits, f6 = features(model, pred.model_input)
     probs = combine(logits, unit(f6), memory, digits, pred.temperature)
     digit = int(np.argmax(probs))
     return replace(
