@@ -231,7 +231,7 @@ def teach_update(drawing: strokes.Drawing, reading: NumberReading) -> dict[str, 
     """What the correction row needs to turn this reading into examples: each digit's strokes (compact) and the
     digit read, the last drawn selected. Nothing is stored here: the page keeps what it is sent."""
     drawn = drawing.strokes
-    boxes = np.array([[s[:, 0].min(), s[:, 1].min(), s[:, 0].max(), s[:, 1].max()] for s in drawn])
+    boxes = drawing.boxes()
     centres = (boxes[:, :2] + boxes[:, 2:]) / 2
     pending = []
     for pred, (x0, y0, x1, y1) in zip(reading.digits, reading.boxes, strict=True):
